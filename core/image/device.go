@@ -1,0 +1,189 @@
+// Package image is a sparse in-memory block device: the bytes of an ext4
+// image held in fixed-size chunks, where chunks that were never written (or
+// were written with zeros) take no memory. Memory therefore grows with the
+// data written, not with the device size, so a 1 TiB image with a few
+// megabytes of metadata costs a few megabytes.
+package image
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// ChunkSize is the allocation unit of a Device. 4 KiB matches the usual
+// ext4 block size, so a metadata block costs one chunk and holes stay holes.
+const ChunkSize = 4096
+
+// Sentinel errors, usable with errors.Is.
+var (
+	// ErrOutOfRange is returned for accesses beyond the device size.
+	ErrOutOfRange = errors.New("image: access beyond end of device")
+	// ErrTooLarge is returned when an image exceeds the configured limit.
+	ErrTooLarge = errors.New("image: image larger than the allowed maximum")
+)
+
+type chunk [ChunkSize]byte
+
+// Device is a sparse in-memory block device. It implements io.ReaderAt and
+// io.WriterAt. It is safe for concurrent use.
+type Device struct {
+	mu     sync.RWMutex
+	size   int64
+	chunks map[int64]*chunk // chunk index → data; absent means zeros
+}
+
+// New returns a zero-filled device of size bytes. It allocates no chunk.
+func New(size int64) *Device {
+	if size < 0 {
+		size = 0
+	}
+	return &Device{size: size, chunks: make(map[int64]*chunk)}
+}
+
+// Size is the device size in bytes.
+func (d *Device) Size() int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.size
+}
+
+// Used is the number of bytes of chunk memory the device holds.
+func (d *Device) Used() int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return int64(len(d.chunks)) * ChunkSize
+}
+
+// ReadAt reads len(p) bytes at off. Reading past the end returns the bytes
+// that exist and io.EOF, as io.ReaderAt requires; a negative offset is an
+// error.
+func (d *Device) ReadAt(p []byte, off int64) (int, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if off < 0 {
+		return 0, fmt.Errorf("image: read at negative offset %d: %w", off, ErrOutOfRange)
+	}
+	if off >= d.size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := len(p)
+	var err error
+	if int64(n) > d.size-off {
+		n = int(d.size - off)
+		err = io.EOF
+	}
+	done := 0
+	for done < n {
+		pos := off + int64(done)
+		idx, in := pos/ChunkSize, int(pos%ChunkSize)
+		m := ChunkSize - in
+		if m > n-done {
+			m = n - done
+		}
+		if c := d.chunks[idx]; c != nil {
+			copy(p[done:done+m], c[in:in+m])
+		} else {
+			clear(p[done : done+m])
+		}
+		done += m
+	}
+	return n, err
+}
+
+// WriteAt writes p at off. Writing beyond the end of the device is an error
+// (ErrOutOfRange) and writes nothing: a block device does not grow.
+func (d *Device) WriteAt(p []byte, off int64) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if off < 0 || off > d.size || int64(len(p)) > d.size-off {
+		return 0, fmt.Errorf("image: write of %d bytes at offset %d, device size %d: %w", len(p), off, d.size, ErrOutOfRange)
+	}
+	done := 0
+	for done < len(p) {
+		pos := off + int64(done)
+		idx, in := pos/ChunkSize, int(pos%ChunkSize)
+		m := ChunkSize - in
+		if m > len(p)-done {
+			m = len(p) - done
+		}
+		src := p[done : done+m]
+		c := d.chunks[idx]
+		switch {
+		case c != nil:
+			copy(c[in:], src)
+			// A chunk overwritten entirely with zeros becomes a hole again.
+			if m == ChunkSize && isZero(src) {
+				delete(d.chunks, idx)
+			}
+		case !isZero(src):
+			c = new(chunk)
+			copy(c[in:], src)
+			d.chunks[idx] = c
+		}
+		done += m
+	}
+	return len(p), nil
+}
+
+// Discard zeroes length bytes at off, releasing the memory of whole chunks
+// in the range (like BLKDISCARD with zeroing, or punching a hole in a file).
+func (d *Device) Discard(off, length int64) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if off < 0 || length < 0 || off > d.size || length > d.size-off {
+		return fmt.Errorf("image: discard of %d bytes at offset %d, device size %d: %w", length, off, d.size, ErrOutOfRange)
+	}
+	end := off + length
+	for pos := off; pos < end; {
+		idx, in := pos/ChunkSize, pos%ChunkSize
+		m := ChunkSize - in
+		if m > end-pos {
+			m = end - pos
+		}
+		if c := d.chunks[idx]; c != nil {
+			if m == ChunkSize {
+				delete(d.chunks, idx)
+			} else {
+				clear(c[in : in+m])
+				if isZero(c[:]) {
+					delete(d.chunks, idx)
+				}
+			}
+		}
+		pos += m
+	}
+	return nil
+}
+
+// Clone returns an independent copy of the device.
+func (d *Device) Clone() *Device {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	n := &Device{size: d.size, chunks: make(map[int64]*chunk, len(d.chunks))}
+	for i, c := range d.chunks {
+		cc := *c
+		n.chunks[i] = &cc
+	}
+	return n
+}
+
+// isZero reports whether b holds only zero bytes.
+func isZero(b []byte) bool {
+	for len(b) >= 8 {
+		if b[0]|b[1]|b[2]|b[3]|b[4]|b[5]|b[6]|b[7] != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}

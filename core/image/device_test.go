@@ -1,0 +1,187 @@
+package image
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSparseReadWrite(t *testing.T) {
+	d := New(1 << 40) // 1 TiB costs nothing until written
+	if d.Used() != 0 {
+		t.Fatalf("Used = %d, want 0", d.Used())
+	}
+	data := []byte("hello, ext4")
+	off := int64(1<<40 - 5000)
+	if _, err := d.WriteAt(data, off); err != nil {
+		t.Fatal(err)
+	}
+	if d.Used() != 2*ChunkSize && d.Used() != ChunkSize {
+		t.Fatalf("Used = %d after one small write", d.Used())
+	}
+	got := make([]byte, len(data)+4)
+	if _, err := d.ReadAt(got, off-2); err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]byte{0, 0}, data...), 0, 0)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+	// Writing zeros into a hole allocates nothing.
+	if _, err := d.WriteAt(make([]byte, 3*ChunkSize), 0); err != nil {
+		t.Fatal(err)
+	}
+	if d.Used() > 2*ChunkSize {
+		t.Fatalf("zero write allocated: Used = %d", d.Used())
+	}
+}
+
+func TestBounds(t *testing.T) {
+	d := New(10000)
+	if _, err := d.WriteAt([]byte{1, 2}, 9999); !errors.Is(err, ErrOutOfRange) {
+		t.Fatalf("write past end: err = %v", err)
+	}
+	if _, err := d.WriteAt([]byte{1}, -1); !errors.Is(err, ErrOutOfRange) {
+		t.Fatalf("negative write: err = %v", err)
+	}
+	p := make([]byte, 10)
+	n, err := d.ReadAt(p, 9995)
+	if n != 5 || err != io.EOF {
+		t.Fatalf("short read: n=%d err=%v", n, err)
+	}
+	if _, err := d.ReadAt(p, 20000); err != io.EOF {
+		t.Fatalf("read past end: %v", err)
+	}
+}
+
+func TestDiscard(t *testing.T) {
+	d := New(5 * ChunkSize)
+	buf := bytes.Repeat([]byte{0xab}, 5*ChunkSize)
+	d.WriteAt(buf, 0)
+	if d.Used() != 5*ChunkSize {
+		t.Fatalf("Used = %d", d.Used())
+	}
+	if err := d.Discard(100, 3*ChunkSize); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 5*ChunkSize)
+	d.ReadAt(got, 0)
+	for i, b := range got {
+		want := byte(0xab)
+		if i >= 100 && i < 100+3*ChunkSize {
+			want = 0
+		}
+		if b != want {
+			t.Fatalf("byte %d = %#x, want %#x", i, b, want)
+		}
+	}
+	if d.Used() != 3*ChunkSize {
+		t.Fatalf("Used after discard = %d, want %d", d.Used(), 3*ChunkSize)
+	}
+	if err := d.Discard(0, 6*ChunkSize); !errors.Is(err, ErrOutOfRange) {
+		t.Fatalf("discard past end: %v", err)
+	}
+}
+
+func randomDevice(seed uint64) (*Device, []byte) {
+	r := rand.New(rand.NewPCG(seed, 1))
+	size := int64(1<<20 + 123)
+	d := New(size)
+	flat := make([]byte, size)
+	for range 40 {
+		off := r.Int64N(size - 9000)
+		n := r.IntN(9000)
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = byte(r.UintN(256))
+		}
+		d.WriteAt(p, off)
+		copy(flat[off:], p)
+	}
+	return d, flat
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	d, flat := randomDevice(7)
+	dir := t.TempDir()
+	for _, name := range []string{"a.img", "a.img.gz", "a.img.xz", "a.img.zst"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			if err := d.SaveFile(path); err != nil {
+				t.Fatal(err)
+			}
+			// Detection is by magic, not name: load through a renamed copy.
+			raw, _ := os.ReadFile(path)
+			if FormatForName(name) != Raw && Detect(raw) != FormatForName(name) {
+				t.Fatalf("Detect = %v, want %v", Detect(raw), FormatForName(name))
+			}
+			got, err := Load(bytes.NewReader(raw), "renamed.bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Size() != int64(len(flat)) {
+				t.Fatalf("size %d, want %d", got.Size(), len(flat))
+			}
+			back := make([]byte, len(flat))
+			got.ReadAt(back, 0)
+			if !bytes.Equal(back, flat) {
+				t.Fatal("content differs after round trip")
+			}
+			if got.Used() > d.Used() {
+				t.Fatalf("loaded Used %d > original %d", got.Used(), d.Used())
+			}
+		})
+	}
+}
+
+func TestSparseRawFile(t *testing.T) {
+	d := New(64 << 20)
+	d.WriteAt([]byte("end"), 64<<20-3)
+	path := filepath.Join(t.TempDir(), "s.img")
+	if err := d.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	if st.Size() != 64<<20 {
+		t.Fatalf("file size %d", st.Size())
+	}
+	raw, _ := os.ReadFile(path)
+	if string(raw[len(raw)-3:]) != "end" || !isZero(raw[:len(raw)-3]) {
+		t.Fatal("sparse file content wrong")
+	}
+}
+
+func TestMaxSize(t *testing.T) {
+	d := New(1 << 20)
+	var buf bytes.Buffer
+	if err := d.Save(&buf, Zstd); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(bytes.NewReader(buf.Bytes()), "bomb.zst", MaxSize(512<<10))
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	d2, _ := randomDevice(3)
+	buf.Reset()
+	d2.Save(&buf, Raw)
+	if _, err := Load(&buf, "x", MaxUsed(8192)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("MaxUsed: err = %v", err)
+	}
+}
+
+func TestCorruptCompressed(t *testing.T) {
+	d, _ := randomDevice(5)
+	for _, f := range []Format{Gzip, Xz, Zstd} {
+		var buf bytes.Buffer
+		d.Save(&buf, f)
+		b := buf.Bytes()
+		trunc := b[:len(b)/2]
+		if _, err := Load(bytes.NewReader(trunc), "t"); err == nil {
+			t.Errorf("%v: truncated stream loaded without error", f)
+		}
+	}
+}

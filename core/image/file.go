@@ -1,0 +1,309 @@
+package image
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
+)
+
+// Format is how an image is stored in a file or stream.
+type Format int
+
+// The image formats Load detects and Save writes.
+const (
+	Raw Format = iota
+	Gzip
+	Xz
+	Zstd
+)
+
+var formatNames = [...]string{Raw: "raw", Gzip: "gzip", Xz: "xz", Zstd: "zstd"}
+
+func (f Format) String() string {
+	if f >= 0 && int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// ParseFormat returns the format named by s ("raw", "gzip", "xz", "zstd").
+func ParseFormat(s string) (Format, error) {
+	for i, n := range formatNames {
+		if n == s {
+			return Format(i), nil
+		}
+	}
+	return Raw, fmt.Errorf("image: unknown format %q (want raw, gzip, xz or zstd)", s)
+}
+
+// FormatForName picks the format from a file name's extension.
+func FormatForName(name string) Format {
+	switch n := strings.ToLower(name); {
+	case strings.HasSuffix(n, ".gz"), strings.HasSuffix(n, ".gzip"):
+		return Gzip
+	case strings.HasSuffix(n, ".xz"):
+		return Xz
+	case strings.HasSuffix(n, ".zst"), strings.HasSuffix(n, ".zstd"):
+		return Zstd
+	}
+	return Raw
+}
+
+// DefaultMaxSize bounds the decompressed size Load accepts unless MaxSize is
+// given: large enough for real test images, small enough that a compression
+// bomb ends with ErrTooLarge instead of running for hours.
+const DefaultMaxSize int64 = 64 << 30
+
+// Option changes how Load reads an image.
+type Option func(*loadConfig)
+
+type loadConfig struct {
+	maxSize int64 // bytes of (decompressed) image
+	maxUsed int64 // bytes of non-zero chunk memory; 0 = no extra limit
+}
+
+// MaxSize caps the decompressed image size; a larger image fails with
+// ErrTooLarge.
+func MaxSize(n int64) Option { return func(c *loadConfig) { c.maxSize = n } }
+
+// MaxUsed caps the memory (non-zero chunks) a loaded image may hold.
+func MaxUsed(n int64) Option { return func(c *loadConfig) { c.maxUsed = n } }
+
+var (
+	magicGzip = []byte{0x1f, 0x8b}
+	magicXz   = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
+	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// Detect returns the compression format of a stream starting with head.
+func Detect(head []byte) Format {
+	switch {
+	case bytes.HasPrefix(head, magicZstd):
+		return Zstd
+	case bytes.HasPrefix(head, magicXz):
+		return Xz
+	case bytes.HasPrefix(head, magicGzip):
+		return Gzip
+	}
+	return Raw
+}
+
+// Load reads an image from r. The compression format is detected from the
+// first bytes (the magic numbers of gzip, xz and zstd), not from name, which
+// is only used in error messages. Zero chunks are not stored, so a sparse
+// image costs only its data.
+func Load(r io.Reader, name string, opts ...Option) (*Device, error) {
+	cfg := loadConfig{maxSize: DefaultMaxSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(6)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("image: reading %s: %w", name, err)
+	}
+	format := Detect(head)
+	var src io.Reader = br
+	switch format {
+	case Gzip:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("image: %s: gzip header: %w", name, err)
+		}
+		defer zr.Close()
+		src = zr
+	case Xz:
+		xr, err := xz.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("image: %s: xz header: %w", name, err)
+		}
+		src = xr
+	case Zstd:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(128<<20))
+		if err != nil {
+			return nil, fmt.Errorf("image: %s: zstd header: %w", name, err)
+		}
+		defer zr.Close()
+		src = zr
+	}
+	d := New(0)
+	var buf chunk
+	for {
+		n, err := readFull(src, buf[:])
+		if n > 0 {
+			if d.size+int64(n) > cfg.maxSize {
+				return nil, fmt.Errorf("image: %s (%s): decompressed size exceeds %d bytes: %w", name, format, cfg.maxSize, ErrTooLarge)
+			}
+			if !isZero(buf[:n]) {
+				if cfg.maxUsed > 0 && int64(len(d.chunks)+1)*ChunkSize > cfg.maxUsed {
+					return nil, fmt.Errorf("image: %s (%s): data exceeds %d bytes of memory: %w", name, format, cfg.maxUsed, ErrTooLarge)
+				}
+				c := new(chunk)
+				copy(c[:], buf[:n])
+				d.chunks[d.size/ChunkSize] = c
+			}
+			d.size += int64(n)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("image: %s (%s): at decompressed offset %d: %w", name, format, d.size, err)
+		}
+	}
+	return d, nil
+}
+
+// LoadFile opens path and loads it with Load.
+func LoadFile(path string, opts ...Option) (*Device, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	defer f.Close()
+	return Load(f, path, opts...)
+}
+
+// Save writes the whole device to w in format. For Raw output to an
+// *os.File, zero chunks are skipped with Seek, so the file stays sparse.
+func (d *Device) Save(w io.Writer, format Format) error {
+	switch format {
+	case Raw:
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				return d.saveSparse(f)
+			}
+		}
+		return d.writeAll(w)
+	case Gzip:
+		zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+		if err != nil {
+			return fmt.Errorf("image: gzip: %w", err)
+		}
+		if err := d.writeAll(zw); err != nil {
+			return err
+		}
+		return zw.Close()
+	case Xz:
+		xw, err := xz.NewWriter(w)
+		if err != nil {
+			return fmt.Errorf("image: xz: %w", err)
+		}
+		if err := d.writeAll(xw); err != nil {
+			return err
+		}
+		return xw.Close()
+	case Zstd:
+		zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return fmt.Errorf("image: zstd: %w", err)
+		}
+		if err := d.writeAll(zw); err != nil {
+			zw.Close()
+			return err
+		}
+		return zw.Close()
+	}
+	return fmt.Errorf("image: unknown format %v", format)
+}
+
+// SaveFile writes the device to path, choosing the format by extension
+// (.gz, .xz, .zst; anything else is raw).
+func (d *Device) SaveFile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("image: %w", err)
+	}
+	if err := d.Save(f, FormatForName(path)); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// sortedChunks returns the indices of stored chunks in ascending order.
+func (d *Device) sortedChunks() []int64 {
+	idx := make([]int64, 0, len(d.chunks))
+	for i := range d.chunks {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	return idx
+}
+
+// writeAll streams every byte, zeros included, to w.
+func (d *Device) writeAll(w io.Writer) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var zeros [64 << 10]byte
+	var pos int64
+	writeZeros := func(n int64) error {
+		for n > 0 {
+			m := min(n, int64(len(zeros)))
+			if _, err := w.Write(zeros[:m]); err != nil {
+				return fmt.Errorf("image: write at offset %d: %w", pos, err)
+			}
+			pos += m
+			n -= m
+		}
+		return nil
+	}
+	for _, i := range d.sortedChunks() {
+		start := i * ChunkSize
+		if err := writeZeros(start - pos); err != nil {
+			return err
+		}
+		n := min(int64(ChunkSize), d.size-start)
+		if _, err := w.Write(d.chunks[i][:n]); err != nil {
+			return fmt.Errorf("image: write at offset %d: %w", pos, err)
+		}
+		pos += n
+	}
+	return writeZeros(d.size - pos)
+}
+
+// saveSparse writes the data chunks at their offsets and leaves holes.
+func (d *Device) saveSparse(f *os.File) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	base, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return fmt.Errorf("image: %s: %w", f.Name(), err)
+	}
+	for _, i := range d.sortedChunks() {
+		start := i * ChunkSize
+		n := min(int64(ChunkSize), d.size-start)
+		if _, err := f.WriteAt(d.chunks[i][:n], base+start); err != nil {
+			return fmt.Errorf("image: %s at offset %d: %w", f.Name(), start, err)
+		}
+	}
+	if err := f.Truncate(base + d.size); err != nil {
+		return fmt.Errorf("image: %s: %w", f.Name(), err)
+	}
+	_, err = f.Seek(base+d.size, io.SeekStart)
+	return err
+}
+
+// readFull is io.ReadFull except that a clean end of stream after a partial
+// buffer is io.EOF, so a decompressor's own io.ErrUnexpectedEOF (a
+// truncated stream) stays distinguishable.
+func readFull(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
