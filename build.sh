@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The one entry point: ./build.sh build | serve | test | bench | soak | fuzz
+# Each subcommand installs what it needs (apt, npm from the lock file, Go
+# modules) and is quiet when it is already there.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export GOFLAGS=${GOFLAGS:--buildvcs=false}
+GOROOT_DIR=$(go env GOROOT)
+WASM_EXEC_JS="$GOROOT_DIR/lib/wasm/wasm_exec.js"
+WASM_EXEC_NODE="$GOROOT_DIR/lib/wasm/go_js_wasm_exec"
+BIN="$ROOT/.cache/bin"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# need_apt PKG CMD...: install Debian package PKG unless every CMD exists.
+need_apt() {
+	local pkg=$1; shift
+	local c missing=
+	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || missing=1; done
+	[ -z "$missing" ] && return 0
+	say "installing $pkg (apt)"
+	local sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$pkg" >/dev/null
+}
+
+deps_go() { go mod download; }
+
+deps_tools() {
+	need_apt e2fsprogs mke2fs debugfs dumpe2fs e2fsck
+	need_apt zstd zstd
+	need_apt xz-utils xz
+}
+
+deps_browser() {
+	need_apt chromium chromium
+	# npm packages come from the committed lock file only.
+	if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		say "installing npm packages (npm ci)"
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	fi
+}
+
+# hashed SRC DESTDIR: copy SRC into DESTDIR as name.<hash>.ext; print the new base name.
+hashed() {
+	local src=$1 dir=$2 base ext h
+	base=$(basename "$src")
+	ext=${base##*.}
+	h=$(sha256sum "$src" | cut -c1-12)
+	cp "$src" "$dir/${base%.*}.$h.$ext"
+	echo "${base%.*}.$h.$ext"
+}
+
+cmd_generate() {
+	# Vugu components → Go. The generated files are committed, so the host
+	# build works without this step; regenerating keeps them in sync.
+	if compgen -G "wasm/app/*.vugu" >/dev/null; then
+		go tool vugugen -skip-go-mod -skip-main wasm/app
+		gofmt -w wasm/app/*_gen.go
+	fi
+}
+
+cmd_build() {
+	deps_go
+	cmd_generate
+	say "building wasm and site into dist/"
+	rm -rf dist .cache/site
+	mkdir -p dist/assets dist/images .cache/site "$BIN"
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o .cache/site/app.wasm ./wasm/app
+	local wasm js boot css
+	wasm=$(hashed .cache/site/app.wasm dist/assets)
+	js=$(hashed "$WASM_EXEC_JS" dist/assets)
+	sed "s#app\.wasm#assets/$wasm#g" web/boot.js >.cache/site/boot.js
+	boot=$(hashed .cache/site/boot.js dist/assets)
+	css=$(hashed web/style.css dist/assets)
+	sed -e "s#assets/wasm_exec\.js#assets/$js#g" -e "s#assets/boot\.js#assets/$boot#g" \
+		-e "s#assets/style\.css#assets/$css#g" web/index.html >dist/index.html
+	find web -maxdepth 1 -type f ! -name index.html ! -name boot.js ! -name style.css -exec cp {} dist/ \;
+	# Sample images and their catalogue for the page's image menu.
+	local first=1 f
+	{
+		printf '['
+		for f in examples/images/*.img.*; do
+			[ -e "$f" ] || continue
+			cp "$f" dist/images/
+			[ $first = 1 ] || printf ','
+			first=0
+			printf '{"name":"%s","bytes":%d}' "$(basename "$f")" "$(stat -c %s "$f")"
+		done
+		printf ']\n'
+	} >dist/images/index.json
+	go build -o "$BIN/ext4play" ./cmd/ext4play
+	say "dist/: $(du -sh dist | cut -f1); wasm $(stat -c %s .cache/site/app.wasm) bytes raw"
+}
+
+cmd_serve() {
+	cmd_build
+	exec "$BIN/ext4play" serve --dir dist --addr "${ADDR:-127.0.0.1:8080}"
+}
+
+# start_server: serve dist/ on a free port for the browser tests; sets URL and SERVER_PID.
+start_server() {
+	local log=.cache/serve.log
+	"$BIN/ext4play" serve --dir dist --addr 127.0.0.1:0 >"$log" 2>&1 &
+	SERVER_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		URL=$(sed -n 's#.* on \(http://[^ ]*\)$#\1#p' "$log")
+		[ -n "$URL" ] && return 0
+		sleep 0.1
+	done
+	echo "server did not start:" >&2
+	cat "$log" >&2
+	return 1
+}
+
+cmd_test() {
+	deps_go
+	deps_tools
+	deps_browser
+	cmd_build
+	say "gofmt"
+	local unformatted
+	unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '_gen\.go$') 2>/dev/null || true)
+	if [ -n "$unformatted" ]; then echo "not gofmt-clean:"; echo "$unformatted"; exit 1; fi
+	say "go vet (host and js/wasm)"
+	go vet ./...
+	GOOS=js GOARCH=wasm go vet ./core/... ./wasm/...
+	say "go test (host)"
+	go test -count=1 ./...
+	say "go test (js/wasm under Node)"
+	GOOS=js GOARCH=wasm go test -count=1 -short -exec="$WASM_EXEC_NODE" ./core/...
+	say "browser tests (playwright-core + Debian chromium)"
+	start_server
+	trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+	mkdir -p test-output/screenshots
+	EXT4PLAY_URL=$URL node --test --test-concurrency=1 tests/browser/
+}
+
+cmd_bench() {
+	deps_go
+	deps_tools
+	say "Go benchmarks (native)"
+	go test -run '^$' -bench . -benchmem -benchtime=1x ./core/... 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
+	for s in scripts/bench-*.sh; do
+		[ -e "$s" ] || continue
+		say "$s"
+		bash "$s"
+	done
+}
+
+cmd_soak() {
+	deps_go
+	deps_tools
+	for s in scripts/soak-*.sh; do
+		[ -e "$s" ] || continue
+		say "$s"
+		bash "$s"
+	done
+}
+
+cmd_fuzz() {
+	# Each fuzz target for FUZZTIME (default 1m).
+	deps_go
+	local t=${FUZZTIME:-1m} pkg f
+	for pkg in $(go list ./core/...); do
+		for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+			say "fuzz $pkg $f ($t)"
+			go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
+		done
+	done
+}
+
+case "${1:-}" in
+build) cmd_build ;;
+serve) cmd_serve ;;
+test) cmd_test ;;
+bench) cmd_bench ;;
+soak) cmd_soak ;;
+fuzz) cmd_fuzz ;;
+*)
+	echo "usage: ./build.sh build|serve|test|bench|soak|fuzz" >&2
+	exit 2
+	;;
+esac
