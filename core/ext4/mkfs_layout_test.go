@@ -37,6 +37,7 @@ var layoutCases = []layoutCase{
 	{size: 100<<30 + 12345678},
 	{size: 40 << 30, opts: MkfsOptions{Inodes: 3000000}, args: []string{"-N", "3000000"}},
 	{size: 2<<20 + 512<<10},
+	{size: 32 << 20, opts: MkfsOptions{Label: "playground"}, args: []string{"-L", "playground"}},
 }
 
 // TestLayoutMatchesMke2fs checks the pure geometry against dumpe2fs of
@@ -85,7 +86,6 @@ func TestLayoutMatchesMke2fs(t *testing.T) {
 					t.Errorf("%s: mke2fs %q, plan %d", k, hdr[k], v)
 				}
 			}
-			t.Logf("%d header fields, %d groups, group0 %+v", len(hdr), len(groups), groups[0])
 			if len(groups) != int(p.groupCount) {
 				t.Fatalf("groups: mke2fs %d, plan %d", len(groups), p.groupCount)
 			}

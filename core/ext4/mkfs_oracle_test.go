@@ -175,3 +175,16 @@ func runDebugfs(t testing.TB, path, req string) string {
 	}
 	return string(out)
 }
+
+// e2fsckClean runs e2fsck -fn on an image and fails the test unless it
+// reports no problem (exit status 0).
+func e2fsckClean(t testing.TB, path string) {
+	t.Helper()
+	tool := needTool(t, "e2fsck")
+	cmd := exec.Command(tool, "-fn", path)
+	cmd.Env = e2fsEnv(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("e2fsck -fn %s: %v\n%s", path, err, out)
+	}
+}
