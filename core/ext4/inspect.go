@@ -1,0 +1,371 @@
+package ext4
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/bits"
+	"sort"
+	"unicode/utf8"
+)
+
+// BitmapBuckets is the number of cells of GroupReport.BitmapStrip.
+const BitmapBuckets = 64
+
+// hashMaxBytes bounds the file size whose sha256 Inspect computes; larger
+// (typically sparse) files get no sha256 rather than minutes of hashing.
+const hashMaxBytes = 1 << 30
+
+// Inspect opens dev and reports everything in it.
+func Inspect(dev Device) (*Report, error) {
+	fs, err := Open(dev)
+	if err != nil {
+		return nil, err
+	}
+	return fs.Inspect(), nil
+}
+
+// Inspect reads the whole filesystem: superblock, groups with bitmap
+// strips, every in-use inode with its mapping and content hash, the
+// directory tree and the journal superblock. Problems found on the way are
+// in Report.Problems.
+func (fs *FS) Inspect() *Report {
+	r := &Report{Superblock: fs.superblockReport(), Paths: map[string]uint32{}}
+	// Work budgets proportional to the image: a hostile image cannot make
+	// Inspect run longer than its size justifies.
+	inodeBudget := fs.devSize/EXT4_GOOD_OLD_INODE_SIZE + 1024
+	hashBudget := 2*fs.devSize + hashMaxBytes
+	for g := range fs.GroupCount() {
+		r.Groups = append(r.Groups, fs.groupReport(g))
+	}
+	for g := range fs.GroupCount() {
+		for _, ino := range fs.inodesInUse(g) {
+			if inodeBudget--; inodeBudget < 0 {
+				fs.problem("inode bitmaps", "more in-use inodes than the image can hold; stopped listing")
+				break
+			}
+			if ir, ok := fs.inodeReport(ino, &hashBudget); ok {
+				r.Inodes = append(r.Inodes, ir)
+			}
+		}
+	}
+	fs.walkPaths(r.Paths)
+	r.Journal = fs.journalReport()
+	r.Problems = fs.Problems()
+	if r.Problems == nil {
+		r.Problems = []Problem{}
+	}
+	return r
+}
+
+func (fs *FS) superblockReport() SuperblockReport {
+	sb := fs.sb
+	s := SuperblockReport{
+		BlockSize: fs.blockSize, BlocksCount: sb.BlocksCount(), FreeBlocksCount: sb.FreeBlocksCount(),
+		ReservedBlocksCount: sb.RBlocksCount(), InodesCount: sb.InodesCount, FreeInodesCount: sb.FreeInodesCount,
+		FirstDataBlock: sb.FirstDataBlock, BlocksPerGroup: sb.BlocksPerGroup, InodesPerGroup: sb.InodesPerGroup,
+		InodeSize: uint16(fs.inodeSize), DescSize: uint16(sb.DescSizeBytes()), FirstIno: sb.FirstInode(),
+		UUID: FormatUUID(sb.UUID), VolumeName: CStr(sb.VolumeName[:]), Features: sb.Features().Names(),
+		State: sb.State.String(), RevLevel: sb.RevLevel, Mtime: sb.MtimeFull(), Wtime: sb.WtimeFull(),
+		Ctime: sb.MkfsTimeFull(), LastMounted: CStr(sb.LastMounted[:]), Magic: sb.Magic,
+		ReservedGDTBlocks: sb.ReservedGdtBlocks, LogGroupsPerFlex: sb.LogGroupsPerFlex,
+		HashVersion: sb.DefHashVersion.String(), Checksum: sb.Checksum, JournalInum: sb.JournalInum,
+		MountOpts: CStr(sb.MountOpts[:]), DefaultMountOpts: sb.DefaultMountOpts.Names(),
+		Errors: sb.Errors.String(), CreatorOS: sb.CreatorOS.String(), GroupCount: fs.GroupCount(),
+	}
+	var seed [16]byte
+	for i, w := range sb.HashSeed {
+		binary.LittleEndian.PutUint32(seed[4*i:], w)
+	}
+	s.HashSeed = FormatUUID(seed)
+	if sb.HasMetadataCsum() {
+		s.ChecksumType = "crc32c"
+	}
+	if s.Features == nil {
+		s.Features = []string{}
+	}
+	return s
+}
+
+// readBitmap reads a bitmap block; ok is false when it cannot be read.
+func (fs *FS) readBitmap(b uint64, where string) ([]byte, bool) {
+	buf := make([]byte, fs.blockSize)
+	if err := fs.readBlock(b, buf); err != nil {
+		fs.problem(where, "%v", err)
+		return nil, false
+	}
+	return buf, true
+}
+
+// clustersInGroup is the number of bitmap bits in use for group g.
+func (fs *FS) clustersInGroup(g uint32) uint32 {
+	ratio := fs.clusterSize() / fs.blockSize
+	return (fs.groupBlocks(g) + ratio - 1) / ratio
+}
+
+func (fs *FS) groupReport(g uint32) GroupReport {
+	gd := &fs.groups[g]
+	first := fs.groupFirstBlock(g)
+	gr := GroupReport{
+		Index: g, BlockBitmap: gd.BlockBitmap(), InodeBitmap: gd.InodeBitmap(), InodeTable: gd.InodeTable(),
+		FreeBlocksCount: gd.FreeBlocksCount(), FreeInodesCount: gd.FreeInodesCount(), UsedDirsCount: gd.UsedDirsCount(),
+		Flags: gd.Flags.Names(), ItableUnused: gd.ItableUnused(), Checksum: gd.Checksum,
+		FirstBlock: first, LastBlock: first + uint64(fs.groupBlocks(g)) - 1,
+	}
+	csum := fs.sb.HasMetadataCsum()
+	nbits := fs.clustersInGroup(g)
+	var bm []byte
+	if gd.Flags&EXT4_BG_BLOCK_UNINIT != 0 {
+		// Not initialised on disk: the kernel derives it
+		// (ext4_init_block_bitmap); only the group's own metadata at its
+		// start is in use, which the free count tells.
+		bm = make([]byte, fs.blockSize)
+		used := nbits - min(nbits, gd.FreeBlocksCount())
+		for i := range used {
+			bm[i/8] |= 1 << (i % 8)
+		}
+	} else {
+		where := fmt.Sprintf("group %d block bitmap (block %d)", g, gd.BlockBitmap())
+		var ok bool
+		if bm, ok = fs.readBitmap(gd.BlockBitmap(), where); ok {
+			if csum {
+				n := fs.sb.ClustersPerGroup / 8
+				if n <= fs.blockSize {
+					got := fs.csum.BitmapCsum(bm[:n])
+					if !fs.sb.Is64Bit() || fs.sb.DescSize < 0x3A {
+						got &= 0xFFFF
+					}
+					if want := gd.BlockBitmapCsum(); got != want {
+						fs.problem(where, "block bitmap checksum 0x%08x, computed 0x%08x", want, got)
+					}
+				}
+			}
+			if used := popcount(bm, nbits); nbits-used != gd.FreeBlocksCount() {
+				fs.problem(where, "%d free blocks in the bitmap, descriptor says %d", nbits-used, gd.FreeBlocksCount())
+			}
+		}
+	}
+	gr.BitmapStrip = make([]uint8, BitmapBuckets)
+	if bm != nil {
+		for i := range BitmapBuckets {
+			lo := uint32(uint64(nbits) * uint64(i) / BitmapBuckets)
+			hi := uint32(uint64(nbits) * uint64(i+1) / BitmapBuckets)
+			if hi <= lo {
+				continue
+			}
+			used := 0
+			for b := lo; b < hi; b++ {
+				if bm[b/8]&(1<<(b%8)) != 0 {
+					used++
+				}
+			}
+			gr.BitmapStrip[i] = uint8(used * 255 / int(hi-lo))
+		}
+	}
+	if gd.Flags&EXT4_BG_INODE_UNINIT == 0 {
+		where := fmt.Sprintf("group %d inode bitmap (block %d)", g, gd.InodeBitmap())
+		if im, ok := fs.readBitmap(gd.InodeBitmap(), where); ok {
+			if csum {
+				got := fs.csum.BitmapCsum(im[:fs.sb.InodesPerGroup/8])
+				if !fs.sb.Is64Bit() || fs.sb.DescSize < 0x3C {
+					got &= 0xFFFF
+				}
+				if want := gd.InodeBitmapCsum(); got != want {
+					fs.problem(where, "inode bitmap checksum 0x%08x, computed 0x%08x", want, got)
+				}
+			}
+			if used := popcount(im, fs.sb.InodesPerGroup); fs.sb.InodesPerGroup-used != gd.FreeInodesCount() {
+				fs.problem(where, "%d free inodes in the bitmap, descriptor says %d", fs.sb.InodesPerGroup-used, gd.FreeInodesCount())
+			}
+		}
+	}
+	if gr.Flags == nil {
+		gr.Flags = []string{}
+	}
+	return gr
+}
+
+// popcount counts set bits among the first n bits of b.
+func popcount(b []byte, n uint32) uint32 {
+	var c int
+	full := n / 8
+	for _, x := range b[:full] {
+		c += bits.OnesCount8(x)
+	}
+	for i := full * 8; i < n; i++ {
+		if b[i/8]&(1<<(i%8)) != 0 {
+			c++
+		}
+	}
+	return uint32(c)
+}
+
+// inodesInUse lists the inodes of group g marked in its inode bitmap.
+func (fs *FS) inodesInUse(g uint32) []uint32 {
+	gd := &fs.groups[g]
+	if gd.Flags&EXT4_BG_INODE_UNINIT != 0 {
+		return nil
+	}
+	buf := make([]byte, fs.blockSize)
+	if err := fs.readBlock(gd.InodeBitmap(), buf); err != nil {
+		return nil // reported by groupReport
+	}
+	var out []uint32
+	ipg := fs.sb.InodesPerGroup
+	for i := range ipg {
+		if buf[i/8]&(1<<(i%8)) != 0 {
+			out = append(out, g*ipg+i+1)
+		}
+	}
+	return out
+}
+
+// inodeReport builds one InodeReport; ok is false for reserved inodes that
+// are not used (mode 0).
+func (fs *FS) inodeReport(ino uint32, hashBudget *int64) (InodeReport, bool) {
+	in, raw, err := fs.inode(ino)
+	if err != nil {
+		fs.problem(fs.inodeWhere(ino), "%v", err)
+		return InodeReport{}, false
+	}
+	if ino < fs.sb.FirstInode() && in.Mode == 0 && in.LinksCount == 0 {
+		return InodeReport{}, false
+	}
+	m := fs.fileMap(ino, in)
+	ir := InodeReport{
+		Ino: ino, Type: in.Mode.TypeName(), Mode: in.Mode.Perm(), Size: in.Size(), Links: in.LinksCount,
+		Flags: in.Flags.Names(), Mapping: m.Kind, Extents: m.Runs, Tree: m.Tree,
+		Blocks: in.Blocks(fs.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_HUGE_FILE), fs.blockSize),
+		UID: in.UID(), GID: in.GID(), Mtime: int64(in.Mtime) | int64(in.MtimeExtra&3)<<32,
+	}
+	if ir.Extents == nil {
+		ir.Extents = []ExtentReport{}
+	}
+	if in.Mode&S_IFMT == 0 {
+		fs.problem(fs.inodeWhere(ino), "in use in the bitmap but i_mode has no file type")
+	}
+	if xs := fs.xattrs(ino, in, raw); len(xs) > 0 {
+		ir.Xattrs = map[string]string{}
+		for _, x := range xs {
+			ir.Xattrs[x.Name] = printable(x.Value)
+		}
+	}
+	hashable := (in.Mode.IsRegular() && ino >= fs.sb.FirstInode()) || in.Mode.IsSymlink()
+	if hashable && in.Size() <= hashMaxBytes && int64(in.Size()) <= *hashBudget {
+		*hashBudget -= int64(in.Size())
+		rd := fs.readerFor(ino, in, raw, m)
+		h := sha256.New()
+		var target []byte
+		err := rd.stream(func(p []byte) {
+			h.Write(p)
+			if in.Mode.IsSymlink() && len(target) < 4096 {
+				target = append(target, p...)
+			}
+		})
+		if err != nil {
+			fs.problem(fs.inodeWhere(ino), "reading content: %v", err)
+		} else {
+			ir.SHA256 = hex.EncodeToString(h.Sum(nil))
+			if in.Mode.IsSymlink() {
+				ir.Symlink = string(target)
+			}
+		}
+	}
+	return ir, true
+}
+
+// printable renders an xattr value: as text when it is printable UTF-8,
+// else as hex.
+func printable(v []byte) string {
+	if utf8.Valid(v) {
+		ok := true
+		for _, r := range string(v) {
+			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return string(v)
+		}
+	}
+	return "0x" + hex.EncodeToString(v)
+}
+
+// walkPaths fills paths by a breadth-first walk from the root, visiting
+// each directory once (hard-linked or looping directories end there) and
+// bounding the directory blocks read.
+func (fs *FS) walkPaths(paths map[string]uint32) {
+	type item struct {
+		path string
+		ino  uint32
+	}
+	paths["/"] = EXT4_ROOT_INO
+	visited := map[uint32]bool{EXT4_ROOT_INO: true}
+	queue := []item{{"/", EXT4_ROOT_INO}}
+	entryBudget := fs.devSize/int64(DirRecLen(1)) + 1024
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		ents, err := fs.ReadDir(it.ino)
+		if err != nil {
+			fs.problem(fmt.Sprintf("directory %s (inode %d)", it.path, it.ino), "%v", err)
+			continue
+		}
+		sort.SliceStable(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name })
+		for _, e := range ents {
+			if e.Name == "." || e.Name == ".." {
+				continue
+			}
+			if entryBudget--; entryBudget < 0 {
+				fs.problem("directory tree", "more entries than the image can hold; stopped walking")
+				return
+			}
+			p := it.path + e.Name
+			if it.path != "/" {
+				p = it.path + "/" + e.Name
+			}
+			paths[p] = e.Ino
+			if e.Type == EXT4_FT_DIR || e.Type == EXT4_FT_UNKNOWN {
+				if visited[e.Ino] {
+					continue
+				}
+				in, err := fs.Inode(e.Ino)
+				if err != nil || !in.Mode.IsDir() {
+					continue
+				}
+				visited[e.Ino] = true
+				queue = append(queue, item{p, e.Ino})
+			}
+		}
+	}
+}
+
+// journalReport reads the jbd2 superblock of an internal journal.
+func (fs *FS) journalReport() *JournalReport {
+	sb := fs.sb
+	if !sb.HasCompat(EXT4_FEATURE_COMPAT_HAS_JOURNAL) || sb.JournalInum == 0 {
+		return nil
+	}
+	where := fmt.Sprintf("journal superblock (inode %d)", sb.JournalInum)
+	buf := make([]byte, JournalSuperblockSize)
+	if _, err := fs.ReadAt(sb.JournalInum, buf, 0); err != nil {
+		fs.problem(where, "%v", err)
+		return nil
+	}
+	js, err := DecodeJournalSuperblock(buf)
+	if err != nil {
+		fs.problem(where, "%v", err)
+		return nil
+	}
+	if js.HasCsumV2or3() {
+		if got := JournalSuperblockCsum(buf); got != js.Checksum {
+			fs.problem(where, "journal superblock checksum 0x%08x, computed 0x%08x", js.Checksum, got)
+		}
+	}
+	return &JournalReport{
+		BlockType: js.Header.BlockType, BlockSize: js.BlockSize, MaxLen: js.MaxLen, First: js.First,
+		Sequence: js.Sequence, Start: js.Start, Features: js.FeatureNames(), ChecksumType: js.ChecksumTypeName(),
+	}
+}
