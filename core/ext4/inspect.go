@@ -237,7 +237,7 @@ func (fs *FS) inodeReport(ino uint32, hashBudget *int64) (InodeReport, bool) {
 		Ino: ino, Type: in.Mode.TypeName(), Mode: in.Mode.Perm(), Size: in.Size(), Links: in.LinksCount,
 		Flags: in.Flags.Names(), Mapping: m.Kind, Extents: m.Runs, Tree: m.Tree,
 		Blocks: in.Blocks(fs.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_HUGE_FILE), fs.blockSize),
-		UID: in.UID(), GID: in.GID(), Mtime: int64(in.Mtime) | int64(in.MtimeExtra&3)<<32,
+		UID:    in.UID(), GID: in.GID(), Mtime: int64(in.Mtime) | int64(in.MtimeExtra&3)<<32,
 	}
 	if ir.Extents == nil {
 		ir.Extents = []ExtentReport{}
