@@ -1,0 +1,733 @@
+package sim
+
+import (
+	"fmt"
+	"iter"
+	"runtime/debug"
+
+	"ext4play/core/trace"
+)
+
+// Aliases so that model code needs only this package.
+type (
+	Context     = trace.Context
+	Footprint   = trace.Footprint
+	Access      = trace.Access
+	Verdict     = trace.Verdict
+	VerdictKind = trace.VerdictKind
+	VarFormat   = trace.VarFormat
+)
+
+// Execution contexts.
+const (
+	Process = trace.CtxProcess
+	HardIRQ = trace.CtxHardIRQ
+	SoftIRQ = trace.CtxSoftIRQ
+	Worker  = trace.CtxWorker
+)
+
+// Footprint accesses.
+const (
+	None  = trace.AccessNone
+	Read  = trace.AccessRead
+	Write = trace.AccessWrite
+	All   = trace.AccessAll
+)
+
+// Var formats.
+const (
+	Dec  = trace.FmtDec
+	Hex  = trace.FmtHex
+	Ref  = trace.FmtRef
+	Bool = trace.FmtBool
+)
+
+// TaskID identifies a task within one run: tasks are numbered in spawn
+// order from 0, so ids are the same in every run of the same schedule.
+type TaskID = int32
+
+// Program builds a scenario: it creates objects and locks and spawns the
+// initial tasks. It is called once per run, so it must be deterministic.
+type Program func(s *Sim)
+
+// Defaults for Config's bounds.
+const (
+	DefaultStepsMax = 100_000
+	DefaultTasksMax = 1024
+	DefaultQueueMax = 4096
+)
+
+// Config is the setting of one run.
+type Config struct {
+	Strategy  Strategy // nil: Replay(nil), i.e. the non-preemptive default
+	StepsMax  int      // steps before the run ends with OutcomeStepLimit; 0 = DefaultStepsMax
+	TasksMax  int      // tasks ever spawned; 0 = DefaultTasksMax
+	QueueMax  int      // pending work items per workqueue, bios per queue; 0 = DefaultQueueMax
+	Continue  bool     // collect every verdict instead of stopping at the first
+	Record    bool     // record a trace (Result.Trace)
+	NoLockdep bool     // skip lock-order (circular dependency) checking
+}
+
+// Outcome is how a run ended.
+type Outcome uint8
+
+const (
+	OutcomeOK            Outcome = iota // every task finished, no verdict
+	OutcomeVerdict                      // at least one verdict
+	OutcomeStepLimit                    // StepsMax reached with tasks left
+	OutcomeScheduleError                // the strategy gave an impossible choice
+	OutcomePruned                       // DFS cut the run (sleep-set blocked)
+	outcomeCount
+)
+
+var outcomeNames = [outcomeCount]string{"ok", "verdict", "step-limit", "schedule-error", "pruned"}
+
+func (o Outcome) String() string {
+	if o < outcomeCount {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("Outcome(%d)", uint8(o))
+}
+
+// Result is what one run produced.
+type Result struct {
+	Outcome  Outcome
+	Verdicts []Verdict
+	Steps    int
+	Schedule Schedule     // every choice made; Replay(Schedule) reruns it exactly
+	Trace    *trace.Trace // nil unless Config.Record
+	Err      error        // OutcomeScheduleError: what was wrong
+}
+
+// Candidate is a runnable task as a Strategy sees it: its next point.
+type Candidate struct {
+	Task      TaskID
+	Ctx       Context
+	Label     string
+	Footprint Footprint
+}
+
+// Choice is a scheduling decision with more than one runnable task.
+type Choice struct {
+	Step     int         // steps executed so far
+	N        int         // how many choices were made before this one
+	Current  TaskID      // the task that ran the previous step, -1 at the start
+	Runnable []Candidate // in task-id order; reused, do not keep
+}
+
+// Strategy picks which runnable task runs next. A Strategy value drives one
+// run; make a new one per run.
+type Strategy interface {
+	// Choose returns an index into c.Runnable. An index out of range ends
+	// the run with OutcomeScheduleError.
+	Choose(c *Choice) int
+}
+
+type abortSignal struct{} // unwinds a task's coroutine when the run ends
+type killSignal struct{}  // unwinds a task after a BUG (the kernel oopses it)
+
+// Sim is one run of a program. Model code gets it from Program and through
+// Task.Sim; it is not safe for use from other goroutines.
+type Sim struct {
+	cfg   Config
+	strat Strategy
+	dfs   *dfsRun
+
+	tasks []*Task
+	live  []*Task // not done, in id order
+	cur   *Task   // running task, nil between steps
+	prev  TaskID  // task that ran the last step
+	step  int
+
+	locs       []trace.Loc
+	objByLoc   []*Obj
+	stacks     []trace.StackNode
+	stackIndex map[stackKey]int32
+	kindCount  map[string]int
+
+	rec      *trace.Trace
+	verdicts []Verdict
+	stopping bool
+	ended    bool
+	outcome  Outcome
+	err      error
+	sleepDup map[string]bool
+
+	sched  Schedule
+	cands  []Candidate
+	choice Choice
+
+	lockdep lockdep
+
+	objs      []*Obj
+	wqs       []*Workqueue
+	queues    []*BlockQueue
+	checks    []check
+	endChecks []check
+}
+
+type stackKey struct {
+	parent int32
+	fn     string
+}
+
+type check struct {
+	name string
+	fn   func() string
+}
+
+// Run executes prog once under cfg and returns the result. It never panics
+// because of the model: panics in model code become VerdictPanic.
+func Run(prog Program, cfg Config) *Result {
+	s := newSim(cfg)
+	return s.run(prog)
+}
+
+func newSim(cfg Config) *Sim {
+	if cfg.StepsMax <= 0 {
+		cfg.StepsMax = DefaultStepsMax
+	}
+	if cfg.TasksMax <= 0 {
+		cfg.TasksMax = DefaultTasksMax
+	}
+	if cfg.QueueMax <= 0 {
+		cfg.QueueMax = DefaultQueueMax
+	}
+	s := &Sim{
+		cfg:        cfg,
+		strat:      cfg.Strategy,
+		prev:       -1,
+		stacks:     []trace.StackNode{{Parent: -1}},
+		stackIndex: map[stackKey]int32{},
+		kindCount:  map[string]int{},
+		cands:      make([]Candidate, 0, 16),
+	}
+	if s.strat == nil {
+		s.strat = Replay(nil)
+	}
+	if cfg.Record {
+		s.rec = &trace.Trace{Events: make([]trace.Event, 0, 1024)}
+	}
+	return s
+}
+
+func (s *Sim) run(prog Program) (res *Result) {
+	s.setup(prog)
+	if !s.stopping {
+		s.loop()
+	}
+	return s.finish()
+}
+
+// setup runs the program; a panic there is a model bug and a verdict.
+func (s *Sim) setup(prog Program) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.report(trace.VerdictPanic, "", fmt.Sprintf("panic in program setup: %v\n%s", r, debug.Stack()))
+		}
+	}()
+	prog(s)
+}
+
+func (s *Sim) loop() {
+	for !s.stopping {
+		s.collect()
+		if len(s.live) == 0 {
+			return
+		}
+		if len(s.cands) == 0 {
+			s.deadlock()
+			return
+		}
+		if s.step >= s.cfg.StepsMax {
+			s.outcome = OutcomeStepLimit
+			return
+		}
+		idx := 0
+		if s.dfs != nil {
+			idx = s.dfs.decide(s)
+			if idx < 0 {
+				s.outcome = OutcomePruned
+				return
+			}
+		} else if len(s.cands) > 1 {
+			s.choice.Step = s.step
+			s.choice.N = len(s.sched)
+			s.choice.Current = s.prev
+			s.choice.Runnable = s.cands
+			idx = s.strat.Choose(&s.choice)
+		}
+		if len(s.cands) > 1 {
+			if idx < 0 || idx >= len(s.cands) {
+				s.outcome = OutcomeScheduleError
+				s.err = fmt.Errorf("sim: schedule choice #%d is %d but only %d tasks are runnable at step %d", len(s.sched), idx, len(s.cands), s.step)
+				return
+			}
+			s.sched = append(s.sched, uint32(idx))
+		}
+		t := s.tasks[s.cands[idx].Task]
+		if s.dfs != nil {
+			s.dfs.executed(s, t)
+		}
+		s.step++
+		s.prev = t.id
+		if s.rec != nil {
+			s.rec.Events = append(s.rec.Events, trace.Event{
+				Step: int32(s.step), Kind: trace.EvStep, Task: t.id,
+				Loc: t.fp.Loc, Arg: int32(t.fp.Access), Stack: t.stack, Label: t.label,
+			})
+		}
+		s.resume(t)
+		for i := range s.checks {
+			if msg := s.checks[i].fn(); msg != "" {
+				s.reportCheck(s.checks[i].name, msg)
+			}
+		}
+	}
+}
+
+// collect compacts the live list and gathers the runnable candidates.
+func (s *Sim) collect() {
+	live := s.live[:0]
+	s.cands = s.cands[:0]
+	for _, t := range s.live {
+		if t.status == trace.TaskDone {
+			continue
+		}
+		live = append(live, t)
+		if t.status == trace.TaskRunnable {
+			s.cands = append(s.cands, Candidate{Task: t.id, Ctx: t.ctx, Label: t.label, Footprint: t.fp})
+		}
+	}
+	clear(s.live[len(live):])
+	s.live = live
+}
+
+func (s *Sim) resume(t *Task) {
+	prev := s.cur
+	s.cur = t
+	t.next()
+	s.cur = prev
+}
+
+func (s *Sim) finish() *Result {
+	if !s.stopping && s.outcome == OutcomeOK && len(s.live) == 0 {
+		s.endOfRun()
+	}
+	s.ended = true
+	rec := s.rec
+	s.rec = nil
+	for _, t := range s.tasks {
+		if t.status != trace.TaskDone && t.stop != nil {
+			t.aborting = true
+			t.stop()
+		}
+	}
+	if s.outcome == OutcomeOK && len(s.verdicts) > 0 {
+		s.outcome = OutcomeVerdict
+	}
+	res := &Result{Outcome: s.outcome, Verdicts: s.verdicts, Steps: s.step, Schedule: s.sched, Err: s.err}
+	if rec != nil {
+		rec.Tasks = make([]trace.Task, len(s.tasks))
+		for i, t := range s.tasks {
+			rec.Tasks[i] = trace.Task{Name: t.name, Ctx: t.ctx, Parent: t.parent}
+		}
+		rec.Locs = s.locs
+		rec.Stacks = s.stacks
+		rec.Verdicts = s.verdicts
+		rec.Steps = s.step
+		res.Trace = rec
+	}
+	return res
+}
+
+// endOfRun checks what must hold when every task has finished.
+func (s *Sim) endOfRun() {
+	for _, o := range s.objs {
+		if o.mustFree && !o.freed {
+			s.report(trace.VerdictPendingAtEnd, "", fmt.Sprintf("%s still allocated at the end of the run (refcount %d)", o.name, o.ref), o.name)
+		}
+	}
+	for _, wq := range s.wqs {
+		if len(wq.queue) > 0 {
+			s.report(trace.VerdictPendingAtEnd, "", fmt.Sprintf("workqueue %s: %d work items still pending", wq.name, len(wq.queue)), wq.name)
+		}
+	}
+	for _, q := range s.queues {
+		if q.inflight > 0 {
+			s.report(trace.VerdictPendingAtEnd, "", fmt.Sprintf("%s: %d bios still in flight", q.name, q.inflight), q.name)
+		}
+	}
+	for i := range s.endChecks {
+		if msg := s.endChecks[i].fn(); msg != "" {
+			s.reportCheck(s.endChecks[i].name, msg)
+		}
+	}
+}
+
+// Step returns the number of steps executed so far.
+func (s *Sim) Step() int { return s.step }
+
+// Current returns the running task, or nil during setup and checks.
+func (s *Sim) Current() *Task { return s.cur }
+
+// AddCheck registers a domain invariant evaluated after every step. fn
+// returns "" when the invariant holds, else the violation's message.
+func (s *Sim) AddCheck(name string, fn func() string) {
+	s.checks = append(s.checks, check{name, fn})
+}
+
+// AddEndCheck registers a domain invariant evaluated when all tasks finished.
+func (s *Sim) AddEndCheck(name string, fn func() string) {
+	s.endChecks = append(s.endChecks, check{name, fn})
+}
+
+// newLoc registers a shared location and returns its id.
+func (s *Sim) newLoc(l trace.Loc) int32 {
+	id := int32(len(s.locs))
+	s.locs = append(s.locs, l)
+	s.objByLoc = append(s.objByLoc, nil)
+	return id
+}
+
+// LocName is the display name of a location ("io_end#2.flag").
+func (s *Sim) LocName(loc int32) string {
+	if loc < 0 || int(loc) >= len(s.locs) {
+		return fmt.Sprintf("loc#%d", loc)
+	}
+	l := &s.locs[loc]
+	if l.Parent >= 0 {
+		return s.locs[l.Parent].Name + "." + l.Name
+	}
+	return l.Name
+}
+
+func (s *Sim) emit(e trace.Event) {
+	if s.rec != nil {
+		e.Step = int32(s.step)
+		s.rec.Events = append(s.rec.Events, e)
+	}
+}
+
+// stackOf returns the function names of a stack node, outermost first.
+func (s *Sim) stackOf(id int32) []string {
+	return (&trace.Trace{Stacks: s.stacks}).Stack(id)
+}
+
+// report records a verdict attributed to the running task (if any).
+func (s *Sim) report(kind VerdictKind, check, msg string, objs ...string) {
+	if s.ended || (s.stopping && !s.cfg.Continue) {
+		return
+	}
+	v := Verdict{Kind: kind, Check: check, Step: s.step, Task: -1, Message: msg, Objects: objs}
+	if t := s.cur; t != nil {
+		v.Task, v.TaskName, v.Ctx, v.Label = t.id, t.name, t.ctx, t.label
+		v.Stack = s.stackOf(t.stack)
+	}
+	s.verdicts = append(s.verdicts, v)
+	s.emit(trace.Event{Kind: trace.EvVerdict, Task: v.Task, Loc: -1, Arg: int32(len(s.verdicts) - 1), Label: kind.String()})
+	if !s.cfg.Continue {
+		s.stopping = true
+	}
+}
+
+func (s *Sim) reportCheck(name, msg string) {
+	s.report(trace.VerdictDomain, name, msg)
+}
+
+// Task is a simulated kernel task: straight-line Go run as a coroutine that
+// yields to the scheduler at points.
+type Task struct {
+	s      *Sim
+	id     TaskID
+	parent TaskID
+	name   string
+	ctx    Context
+	status trace.TaskStatus
+	fn     func(t *Task)
+
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+
+	label   string // the pending (or current) point
+	fp      Footprint
+	waitLoc int32
+
+	preempt int32 // preempt_count from spinlocks
+	irqOff  int32 // local_irq_save nesting
+	held    []held
+	stack   int32
+
+	aborting bool
+}
+
+// held is one lock the task holds, for unlock checks, lockdep and reports.
+type held struct {
+	loc   int32
+	mode  trace.LockMode
+	label string
+	step  int
+}
+
+// Spawn creates a task at setup time or from model code (then the running
+// task is the parent). The task's code runs at once up to its first point;
+// that prologue must touch nothing shared.
+func (s *Sim) Spawn(name string, ctx Context, fn func(t *Task)) *Task {
+	parent := TaskID(-1)
+	if s.cur != nil {
+		parent = s.cur.id
+	}
+	if len(s.tasks) >= s.cfg.TasksMax {
+		s.report(trace.VerdictLimit, "", fmt.Sprintf("task limit %d reached spawning %s", s.cfg.TasksMax, name))
+		s.stopping = true
+		return nil
+	}
+	t := &Task{s: s, id: TaskID(len(s.tasks)), parent: parent, name: name, ctx: ctx, fn: fn, waitLoc: -1, label: "start", fp: Footprint{Loc: -1}}
+	s.tasks = append(s.tasks, t)
+	s.live = append(s.live, t)
+	if s.dfs != nil {
+		s.dfs.spawned(t)
+	}
+	s.emit(trace.Event{Kind: trace.EvSpawn, Task: t.id, Loc: -1, Arg: parent, Label: name})
+	t.next, t.stop = iter.Pull(t.body)
+	s.resume(t)
+	return t
+}
+
+// body is the coroutine: the task's function under a recover that turns
+// model panics into verdicts and end-of-task checks.
+func (t *Task) body(yield func(struct{}) bool) {
+	t.yield = yield
+	defer t.exit()
+	t.fn(t)
+	t.returned()
+}
+
+func (t *Task) exit() {
+	r := recover()
+	s := t.s
+	t.status = trace.TaskDone
+	switch r.(type) {
+	case nil, killSignal:
+	case abortSignal:
+		return
+	default:
+		if !s.ended {
+			s.report(trace.VerdictPanic, "", fmt.Sprintf("panic in model code: %v\n%s", r, debug.Stack()))
+		}
+	}
+	if !s.ended {
+		s.emit(trace.Event{Kind: trace.EvState, Task: t.id, Loc: -1, New: int64(trace.TaskDone)})
+	}
+}
+
+// returned checks what must hold when the task's function returns: the
+// kernel's "lock held when returning to user space" and friends.
+func (t *Task) returned() {
+	if len(t.held) == 0 && t.preempt == 0 && t.irqOff == 0 {
+		return
+	}
+	t.leakCheck(t.name)
+}
+
+func (t *Task) leakCheck(fn string) {
+	s := t.s
+	var objs []string
+	for _, h := range t.held {
+		objs = append(objs, s.LocName(h.loc))
+	}
+	var msg string
+	switch t.ctx {
+	case Process:
+		msg = "================================================\n[ BUG: lock held when returning to user space! ]\n------------------------------------------------\n"
+		msg += fmt.Sprintf("%s/%d is leaving the kernel with locks still held!\n", t.name, t.id)
+	case Worker:
+		msg = fmt.Sprintf("BUG: workqueue leaked lock or atomic: %s/0x%08x/%d\n    last function: %s\n", t.name, t.preempt, t.id, fn)
+	default:
+		msg = fmt.Sprintf("BUG: %s handler %s returned with locks held or irqs disabled\n", t.ctx, fn)
+	}
+	msg += fmt.Sprintf("%d lock(s) held by %s/%d, preempt_count %d, irqs_disabled %d:\n", len(t.held), t.name, t.id, t.preempt, t.irqOff)
+	for i, h := range t.held {
+		msg += fmt.Sprintf(" #%d:  (%s){%s}, at: %s (step %d)\n", i, s.LocName(h.loc), h.mode, h.label, h.step)
+	}
+	s.report(trace.VerdictLockHeldAtReturn, "", msg, objs...)
+}
+
+// ID is the task's pid in the run.
+func (t *Task) ID() TaskID { return t.id }
+
+// Name is the task's name ("fio-0", "kworker/u8:1", "irq/sda").
+func (t *Task) Name() string { return t.name }
+
+// Context is the task's execution context.
+func (t *Task) Context() Context { return t.ctx }
+
+// Sim returns the run the task belongs to.
+func (t *Task) Sim() *Sim { return t.s }
+
+// Spawn creates a child task (see Sim.Spawn).
+func (t *Task) Spawn(name string, ctx Context, fn func(t *Task)) *Task {
+	return t.s.Spawn(name, ctx, fn)
+}
+
+// Point is a scheduling point: the task stops here until the scheduler
+// picks it, and the code up to its next point is one atomic step labelled
+// label that touches fp. Put one wherever the kernel could be preempted or
+// touch state another context can see.
+func (t *Task) Point(label string, fp Footprint) {
+	t.label = label
+	t.fp = fp
+	t.park()
+}
+
+// park yields to the scheduler and returns when the task is picked again.
+func (t *Task) park() {
+	if t.aborting {
+		panic(abortSignal{})
+	}
+	if t.s.cur != t {
+		panic(fmt.Sprintf("sim: task %s used outside its own coroutine", t.name))
+	}
+	if !t.yield(struct{}{}) {
+		t.aborting = true
+		panic(abortSignal{})
+	}
+}
+
+// block parks the task until another task wakes it. wakeLabel and fp
+// describe the step the task takes once woken (e.g. "acquired i_mutex").
+func (t *Task) block(loc int32, mode trace.LockMode, wakeLabel string, fp Footprint) {
+	t.status = trace.TaskBlocked
+	t.waitLoc = loc
+	t.label = wakeLabel
+	t.fp = fp
+	s := t.s
+	if s.rec != nil {
+		s.emit(trace.Event{Kind: trace.EvWait, Task: t.id, Loc: loc, Arg: int32(mode)})
+		s.emit(trace.Event{Kind: trace.EvState, Task: t.id, Loc: loc, New: int64(trace.TaskBlocked)})
+	}
+	t.park()
+}
+
+// wake makes a blocked task runnable again.
+func (s *Sim) wake(t *Task) {
+	if t.status != trace.TaskBlocked {
+		return
+	}
+	t.status = trace.TaskRunnable
+	t.waitLoc = -1
+	if s.rec != nil {
+		s.emit(trace.Event{Kind: trace.EvState, Task: t.id, Loc: -1, New: int64(trace.TaskRunnable)})
+	}
+}
+
+// Enter pushes model function fn (a kernel function name) on the task's
+// call stack; pair it with Exit: t.Enter("ext4_map_blocks"); defer t.Exit().
+func (t *Task) Enter(fn string) {
+	s := t.s
+	k := stackKey{t.stack, fn}
+	id, ok := s.stackIndex[k]
+	if !ok {
+		id = int32(len(s.stacks))
+		s.stacks = append(s.stacks, trace.StackNode{Parent: t.stack, Func: fn})
+		s.stackIndex[k] = id
+	}
+	t.stack = id
+	if s.rec != nil {
+		s.emit(trace.Event{Kind: trace.EvEnter, Task: t.id, Loc: -1, Stack: id, Label: fn})
+	}
+}
+
+// Exit pops the innermost model function.
+func (t *Task) Exit() {
+	s := t.s
+	if t.stack == 0 {
+		if !t.aborting {
+			panic("sim: Exit without Enter in task " + t.name)
+		}
+		return
+	}
+	t.stack = s.stacks[t.stack].Parent
+	if s.rec != nil {
+		s.emit(trace.Event{Kind: trace.EvExit, Task: t.id, Loc: -1, Stack: t.stack})
+	}
+}
+
+// Stack returns the task's model call stack, outermost first.
+func (t *Task) Stack() []string { return t.s.stackOf(t.stack) }
+
+// InAtomic is the kernel's in_atomic(): interrupt context or preemption
+// disabled by a spinlock.
+func (t *Task) InAtomic() bool { return t.ctx.Atomic() || t.preempt > 0 }
+
+// IRQsDisabled is irqs_disabled(): in a hard interrupt handler or under
+// local_irq_save / spin_lock_irqsave.
+func (t *Task) IRQsDisabled() bool { return t.ctx == HardIRQ || t.irqOff > 0 }
+
+// LocalIRQSave disables interrupts (local_irq_save); nests.
+func (t *Task) LocalIRQSave() { t.irqOff++ }
+
+// LocalIRQRestore undoes one LocalIRQSave (local_irq_restore).
+func (t *Task) LocalIRQRestore() {
+	if t.irqOff > 0 {
+		t.irqOff--
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// MightSleep is might_sleep(): where is the kernel location of the sleeping
+// call ("fs/jbd2/transaction.c: jbd2__journal_start"). In interrupt or
+// atomic context it is __might_sleep's BUG; the task continues, as in the
+// kernel. Each location is reported once per run.
+func (t *Task) MightSleep(where string) {
+	if !t.InAtomic() && !t.IRQsDisabled() {
+		return
+	}
+	s := t.s
+	if s.sleepDup == nil {
+		s.sleepDup = map[string]bool{}
+	}
+	if s.sleepDup[where] {
+		return
+	}
+	s.sleepDup[where] = true
+	msg := fmt.Sprintf("BUG: sleeping function called from invalid context at %s\nin_atomic(): %d, irqs_disabled(): %d, pid: %d, name: %s",
+		where, b2i(t.InAtomic()), b2i(t.IRQsDisabled()), t.id, t.name)
+	s.report(trace.VerdictSleepInAtomic, "", msg)
+}
+
+// BUG is BUG_ON firing at where ("fs/buffer.c:1272"): the kernel oopses and
+// the task dies here (its locks stay held).
+func (t *Task) BUG(where string, objs ...string) {
+	t.s.report(trace.VerdictBUG, "", fmt.Sprintf("kernel BUG at %s!\ninvalid opcode: 0000 [#1] SMP\nCPU: 0 PID: %d Comm: %s (%s context)", where, t.id, t.name, t.ctx), objs...)
+	panic(killSignal{})
+}
+
+// CheckIRQsOn is check_irqs_on() in fs/buffer.c (called by the buffer-head
+// LRU lookups): BUG when interrupts are disabled.
+func (t *Task) CheckIRQsOn() {
+	if t.IRQsDisabled() {
+		t.BUG("fs/buffer.c:1272")
+	}
+}
+
+// WARN is WARN_ON(cond) at where: a verdict, the task continues.
+func (t *Task) WARN(cond bool, where, msg string, objs ...string) {
+	if !cond {
+		return
+	}
+	t.s.report(trace.VerdictWarn, "", fmt.Sprintf("WARNING: CPU: 0 PID: %d at %s\n%s", t.id, where, msg), objs...)
+}
+
+// Fail reports a violated domain invariant named check (e.g.
+// "unconverted-unwritten") from inside a step.
+func (t *Task) Fail(check, msg string, objs ...string) {
+	t.s.report(trace.VerdictDomain, check, msg, objs...)
+}
