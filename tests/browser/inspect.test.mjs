@@ -1,0 +1,260 @@
+// Browser test of the image inspector page: the built site served by
+// `ext4play serve` (EXT4PLAY_URL, set by ./build.sh test), driven by
+// playwright-core in Debian's chromium. Values shown in the page are
+// compared with what e2fsprogs (dumpe2fs, debugfs) says about the same
+// sample image.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const shots = path.join(repo, 'test-output', 'screenshots');
+const baseURL = process.env.EXT4PLAY_URL;
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const timeout = 30_000;
+
+let context, page, tmp;
+let sampleName; // the sample the page opened on arrival
+const pageErrors = [];
+
+function sh(cmd, args) {
+	return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// decompress returns the raw bytes of a sample image (.zst, .gz, .xz or raw).
+function decompress(file) {
+	const tools = { '.zst': ['zstd', '-dc'], '.gz': ['gzip', '-dc'], '.xz': ['xz', '-dc'] };
+	const t = tools[path.extname(file)];
+	if (!t) return fs.readFileSync(file);
+	return execFileSync(t[0], [...t.slice(1), file], { maxBuffer: 1 << 30 });
+}
+
+// rawCopy writes the decompressed image to a temp file for e2fsprogs.
+function rawCopy(file) {
+	const out = path.join(tmp, path.basename(file).replace(/\.(zst|gz|xz)$/, '') + '.raw');
+	if (!fs.existsSync(out)) fs.writeFileSync(out, decompress(file));
+	return out;
+}
+
+// dumpe2fsHeader parses `dumpe2fs -h` into a field → value map.
+function dumpe2fsHeader(raw) {
+	const out = sh('dumpe2fs', ['-h', raw]);
+	const m = {};
+	for (const line of out.split('\n')) {
+		const i = line.indexOf(':');
+		if (i > 0) m[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+	}
+	return m;
+}
+
+// debugfsExtents parses the EXTENTS/BLOCKS line of `debugfs -R "stat PATH"`
+// into leaf extents; index blocks ((ETBn):…) are skipped.
+function debugfsExtents(raw, p) {
+	const out = sh('debugfs', ['-R', `stat "${p}"`, raw]);
+	const sect = out.split(/\n(?:EXTENTS|BLOCKS):\n/)[1] || '';
+	const ext = [];
+	for (const m of sect.matchAll(/\((\d+)(?:-(\d+))?(\[u\])?\):(\d+)(?:-(\d+))?/g)) {
+		const lo = Number(m[1]);
+		const hi = m[2] === undefined ? lo : Number(m[2]);
+		ext.push({ logical: lo, length: hi - lo + 1, physical: Number(m[4]), unwritten: Boolean(m[3]) });
+	}
+	return ext;
+}
+
+async function shot(name) {
+	fs.mkdirSync(shots, { recursive: true });
+	await page.screenshot({ path: path.join(shots, name) });
+}
+
+async function field(key) {
+	return (await page.locator(`[data-field="${key}"]`).first().textContent()).trim();
+}
+
+// waitReady waits until the page shows image name (data-image) and is idle.
+async function waitReady(name) {
+	const sel = name
+		? `[data-testid="app"][data-state="ready"][data-image="${name}"]`
+		: '[data-testid="app"][data-state="ready"]';
+	await page.waitForSelector(sel, { timeout });
+}
+
+before(async () => {
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ext4play-browser-'));
+	if (!baseURL) return;
+	context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+		executablePath: chromiumPath,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		viewport: { width: 1440, height: 900 },
+	});
+	page = context.pages()[0] || (await context.newPage());
+	page.on('pageerror', (e) => pageErrors.push(String(e)));
+	page.on('console', (m) => {
+		if (m.type() === 'error') pageErrors.push(m.text());
+	});
+});
+
+after(async () => {
+	if (context) await context.close();
+	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const skip = baseURL ? false : 'EXT4PLAY_URL is not set (./build.sh test sets it)';
+
+test('sample image: superblock and features equal dumpe2fs -h', { skip }, async () => {
+	const nav = Date.now();
+	await page.goto(baseURL);
+	await waitReady();
+	const name = await page.getAttribute('[data-testid="app"]', 'data-image');
+	sampleName = name;
+	const first = await page.evaluate(() => window.__ext4playFirstRender);
+	assert.ok(first > 0, `first render mark missing (${first})`);
+	fs.mkdirSync(path.dirname(shots), { recursive: true });
+	fs.writeFileSync(path.join(repo, 'test-output', 'first-render.json'),
+		JSON.stringify({ image: name, firstRenderMs: Math.round(first), wallMs: Date.now() - nav }) + '\n');
+	console.log(`# first render of ${name}: ${first.toFixed(0)} ms after navigation start`);
+	await shot('inspect-sample.png');
+
+	const file = path.join(repo, 'examples', 'images', name);
+	assert.ok(fs.existsSync(file), `the page shows ${name}, which is not in examples/images/`);
+	const d = dumpe2fsHeader(rawCopy(file));
+
+	assert.equal(await field('blocks_count'), d['Block count']);
+	assert.equal(await field('free_blocks_count'), d['Free blocks']);
+	assert.equal(await field('inodes_count'), d['Inode count']);
+	assert.equal(await field('free_inodes_count'), d['Free inodes']);
+	assert.equal(await field('block_size'), d['Block size']);
+	assert.equal(await field('uuid'), d['Filesystem UUID']);
+	const vol = d['Filesystem volume name'];
+	assert.equal(await field('volume_name'), vol === '<none>' ? '—' : vol);
+
+	const shown = await page.$$eval('[data-testid="features"] [data-feature]', (els) => els.map((e) => e.textContent.trim()));
+	assert.deepEqual([...shown].sort(), d['Filesystem features'].split(/\s+/).sort());
+
+	// The group table has one row per group, each with a drawn bitmap strip.
+	const groups = await page.locator('[data-testid="groups"] tr[data-group]').count();
+	const expectGroups = Math.ceil((Number(d['Block count']) - Number(d['First block'])) / Number(d['Blocks per group']));
+	assert.equal(groups, expectGroups);
+	const cells = await page.locator('[data-testid="groups"] .strip rect').count();
+	assert.ok(cells >= groups, `bitmap strips have ${cells} cells for ${groups} groups`);
+	// Under the CSP the strip must really be drawn: a full-ish cell has a
+	// fill colour, not the default black.
+	const fill = await page.$eval('[data-testid="groups"] .strip rect', (r) => getComputedStyle(r).fill);
+	assert.notEqual(fill, 'rgb(0, 0, 0)');
+
+	assert.deepEqual(pageErrors, [], 'console errors');
+});
+
+test('selected file: extent list and first bytes equal debugfs', { skip }, async () => {
+	const name = sampleName;
+	const raw = rawCopy(path.join(repo, 'examples', 'images', name));
+
+	// Prefer a file with unwritten extents (marked in the inode table).
+	let ino = await page.$$eval('[data-testid="inodes"] tr[data-ino]', (rows) => {
+		const uw = rows.find((r) => r.querySelector('.uw-tag'));
+		return uw ? uw.getAttribute('data-ino') : null;
+	});
+	let row;
+	if (ino) {
+		row = page.locator(`[data-testid="tree"] .trow[data-ino="${ino}"]`).first();
+	} else {
+		row = page.locator('[data-testid="tree"] .trow:has(.t-file)').first();
+		ino = await row.getAttribute('data-ino');
+	}
+	const p = await row.getAttribute('data-path');
+	await row.click();
+	await page.waitForSelector(`[data-testid="inode-detail"][data-ino="${ino}"]`, { timeout });
+	await shot('inspect-file.png');
+
+	const want = debugfsExtents(raw, p);
+	const got = await page.$$eval('[data-testid="extents"] tr[data-kind="leaf"]', (rows) => rows.map((r) => {
+		const cell = (c) => r.querySelector(`[data-col="${c}"]`).textContent.trim();
+		const first = (s) => Number(s.split('–')[0]);
+		return { logical: first(cell('logical')), length: Number(cell('length')), physical: first(cell('physical')), unwritten: r.getAttribute('data-unwritten') === 'true' };
+	}));
+	assert.deepEqual(got, want, `extents of ${p}`);
+
+	// The hex dump shows the file's first bytes as debugfs dumps them.
+	const dumped = path.join(tmp, 'dump.bin');
+	sh('debugfs', ['-R', `dump "${p}" ${dumped}`, raw]);
+	const content = fs.readFileSync(dumped);
+	const n = Math.min(content.length, 64);
+	const hex = await page.$$eval('[data-testid="hexdump"] .hbytes', (els) => els.map((e) => e.textContent).join(' '));
+	const shownBytes = hex.split(/\s+/).filter(Boolean).slice(0, n).map((h) => parseInt(h, 16));
+	assert.deepEqual(shownBytes, [...content.subarray(0, n)], `first ${n} bytes of ${p}`);
+});
+
+// corrupted writes a copy of the sample with edit applied and returns its path.
+function corrupted(name, edit, out) {
+	const buf = Buffer.from(decompress(path.join(repo, 'examples', 'images', name)));
+	edit(buf);
+	const f = path.join(tmp, out);
+	fs.writeFileSync(f, buf);
+	return f;
+}
+
+test('image with a bad inode checksum: listed in the problems panel', { skip }, async () => {
+	const name = sampleName;
+	const raw = rawCopy(path.join(repo, 'examples', 'images', name));
+	const d = dumpe2fsHeader(raw);
+	if (!/metadata_csum/.test(d['Filesystem features'])) {
+		assert.fail(`${name} has no metadata_csum; the default sample should`);
+	}
+	// Change the root inode's i_mtime (offset 0x10) behind its checksum.
+	const groups = sh('dumpe2fs', [raw]);
+	const itable = Number(/Inode table at (\d+)/.exec(groups)[1]);
+	const off = itable * Number(d['Block size']) + (2 - 1) * Number(d['Inode size']) + 0x10;
+	const f = corrupted(name, (b) => { b[off] ^= 0xff; }, 'corrupt-root-inode.img');
+
+	await page.setInputFiles('[data-testid="file-input"]', f);
+	await waitReady('corrupt-root-inode.img');
+	const count = Number(await page.getAttribute('[data-testid="problems"]', 'data-count'));
+	assert.ok(count >= 1, 'no problem listed');
+	const text = await page.locator('[data-testid="problems"]').textContent();
+	assert.match(text, /inode 2\b/i);
+	assert.match(text, /checksum/i);
+	await shot('inspect-problems.png');
+});
+
+test('unreadable image: error banner, previous image kept', { skip }, async () => {
+	const name = sampleName;
+	const shownBefore = await page.getAttribute('[data-testid="app"]', 'data-image');
+	// Zero the superblock magic (s_magic at byte 1024 + 0x38).
+	const f = corrupted(name, (b) => { b[1024 + 0x38] = 0; b[1024 + 0x39] = 0; }, 'no-magic.img');
+	await page.setInputFiles('[data-testid="file-input"]', f);
+	const banner = page.locator('[data-testid="error-banner"]');
+	await banner.waitFor({ timeout });
+	const text = await page.locator('[data-testid="error-text"]').textContent();
+	assert.match(text, /^no-magic\.img: /);
+	assert.match(text, /magic/i);
+	assert.equal(await page.getAttribute('[data-testid="app"]', 'data-image'), shownBefore, 'previous image replaced');
+	await shot('inspect-error.png');
+	assert.deepEqual(pageErrors, [], 'console errors');
+});
+
+test('drag and drop opens an image', { skip }, async () => {
+	const samples = fs.readdirSync(path.join(repo, 'examples', 'images')).filter((n) => /\.img(\.|$)/.test(n) && !/corrupt/.test(n));
+	const name = samples.find((n) => /ext2/.test(n)) || samples[0];
+	const bytes = fs.readFileSync(path.join(repo, 'examples', 'images', name)).toString('base64');
+	await page.evaluate(({ name, bytes }) => {
+		const bin = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+		const dt = new DataTransfer();
+		dt.items.add(new File([bin], name));
+		const app = document.querySelector('[data-testid="app"]');
+		app.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+		app.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+	}, { name, bytes });
+	await waitReady(name);
+	assert.equal(await page.locator('[data-testid="error-banner"]').count(), 0);
+	const d = dumpe2fsHeader(rawCopy(path.join(repo, 'examples', 'images', name)));
+	assert.equal(await field('blocks_count'), d['Block count']);
+	assert.equal(await field('uuid'), d['Filesystem UUID']);
+	await shot('inspect-dropped.png');
+});

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHelperScript(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.go")
+	os.WriteFile(good, []byte("package x\n\nconst other = 1\nconst jsHelperScript = \"(function(){if(window.vuguRender)return;\\nwindow.vuguRender=1})()\"\n"), 0o644)
+	s, err := helperScript(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s, "(function(){if(window.vuguRender)return;\n") {
+		t.Errorf("script = %q", s)
+	}
+
+	missing := filepath.Join(dir, "missing.go")
+	os.WriteFile(missing, []byte("package x\nconst y = \"z\"\n"), 0o644)
+	if _, err := helperScript(missing); err == nil || !strings.Contains(err.Error(), "no constant jsHelperScript") {
+		t.Errorf("missing constant: err = %v", err)
+	}
+
+	wrong := filepath.Join(dir, "wrong.go")
+	os.WriteFile(wrong, []byte("package x\nconst jsHelperScript = \"alert(1)\"\n"), 0o644)
+	if _, err := helperScript(wrong); err == nil {
+		t.Error("script without window.vuguRender accepted")
+	}
+}
+
+// TestPinnedVugu reads the real constant from the pinned module, so a vugu
+// upgrade that renames or moves it fails here and not in the browser.
+func TestPinnedVugu(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "vugu-render.js")
+	if err := run(out, ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 1000 || !strings.Contains(string(b), "vuguSetEventHandler") {
+		t.Errorf("helper script looks wrong: %d bytes", len(b))
+	}
+}
