@@ -110,11 +110,11 @@ type dumpGroup struct {
 }
 
 var (
-	reGroup  = regexp.MustCompile(`^Group (\d+): \(Blocks .*?\)(?: csum 0x[0-9a-f]+)?(?: \[(.*)\])?`)
-	reBB     = regexp.MustCompile(`Block bitmap at (\d+)`)
-	reIB     = regexp.MustCompile(`Inode bitmap at (\d+)`)
-	reIT     = regexp.MustCompile(`Inode table at (\d+)-`)
-	reCounts = regexp.MustCompile(`^\s+(\d+) free (?:blocks|clusters), (\d+) free inodes, (\d+) directories(?:, (\d+) unused inodes)?`)
+	mkReGroup  = regexp.MustCompile(`^Group (\d+): \(Blocks .*?\)(?: csum 0x[0-9a-f]+)?(?: \[(.*)\])?`)
+	mkReBB     = regexp.MustCompile(`Block bitmap at (\d+)`)
+	mkReIB     = regexp.MustCompile(`Inode bitmap at (\d+)`)
+	mkReIT     = regexp.MustCompile(`Inode table at (\d+)-`)
+	mkReCounts = regexp.MustCompile(`^\s+(\d+) free (?:blocks|clusters), (\d+) free inodes, (\d+) directories(?:, (\d+) unused inodes)?`)
 )
 
 // runDumpe2fs returns the header fields and the group table of an image.
@@ -134,7 +134,7 @@ func runDumpe2fs(t testing.TB, path string) (map[string]string, []dumpGroup) {
 	inGroups := false
 	for sc.Scan() {
 		line := sc.Text()
-		if m := reGroup.FindStringSubmatch(line); m != nil {
+		if m := mkReGroup.FindStringSubmatch(line); m != nil {
 			inGroups = true
 			groups = append(groups, dumpGroup{flags: m[2]})
 			continue
@@ -147,16 +147,16 @@ func runDumpe2fs(t testing.TB, path string) (map[string]string, []dumpGroup) {
 		}
 		g := &groups[len(groups)-1]
 		atoi := func(s string) uint64 { n, _ := strconv.ParseUint(s, 10, 64); return n }
-		if m := reBB.FindStringSubmatch(line); m != nil {
+		if m := mkReBB.FindStringSubmatch(line); m != nil {
 			g.blockBitmap = atoi(m[1])
 		}
-		if m := reIB.FindStringSubmatch(line); m != nil {
+		if m := mkReIB.FindStringSubmatch(line); m != nil {
 			g.inodeBitmap = atoi(m[1])
 		}
-		if m := reIT.FindStringSubmatch(line); m != nil {
+		if m := mkReIT.FindStringSubmatch(line); m != nil {
 			g.inodeTable = atoi(m[1])
 		}
-		if m := reCounts.FindStringSubmatch(line); m != nil {
+		if m := mkReCounts.FindStringSubmatch(line); m != nil {
 			g.freeBlocks, g.freeInodes, g.dirs, g.unused = atoi(m[1]), atoi(m[2]), atoi(m[3]), atoi(m[4])
 		}
 	}

@@ -1,0 +1,466 @@
+package ext4
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"ext4play/core/image"
+)
+
+// Volume is an ext4 filesystem opened for writing: the in-memory state the
+// kernel keeps in struct ext4_sb_info (fs/ext4/ext4.h) — superblock, group
+// descriptors, cached bitmaps — over a sparse image.Device. Operations are
+// synchronous and single-threaded (core/dio puts the kernel's locking
+// around them); each one leaves bitmaps, counts, flags and every checksum
+// consistent on the device before it returns.
+type Volume struct {
+	dev        *image.Device
+	sb         *Superblock
+	cs         *Checksummer
+	bs         uint64
+	descSize   int
+	groups     []GroupDesc
+	groupCount uint32
+	ipg, bpg   uint32
+	firstData  uint64
+	isz        uint64
+	csum       bool
+	groupCsum  bool
+
+	gdDirty map[uint32]bool
+	bb, ib  map[uint32][]byte // cached bitmaps
+	bbDirty map[uint32]bool
+	ibDirty map[uint32]bool
+
+	// Now is the timestamp (seconds) written into changed inodes. It
+	// starts at the superblock's last write time so runs are
+	// reproducible; callers may advance it.
+	Now uint32
+}
+
+// writeIncompatOK are the incompat features the write side handles.
+const writeIncompatOK = EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS |
+	EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_CSUM_SEED
+
+// writeRoCompatOK are the ro_compat features the write side handles.
+const writeRoCompatOK = EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_COMPAT_LARGE_FILE |
+	EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_GDT_CSUM | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
+	EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM
+
+// OpenVolume opens the filesystem on dev for writing. Images with
+// features the write side does not handle (bigalloc, meta_bg,
+// inline_data, a journal needing recovery, …) are refused with an error
+// wrapping EOPNOTSUPP.
+func OpenVolume(dev *image.Device) (*Volume, error) {
+	raw := make([]byte, 1024)
+	if _, err := dev.ReadAt(raw, 1024); err != nil {
+		return nil, fmt.Errorf("ext4: reading superblock at byte 1024: %w", err)
+	}
+	sb, err := DecodeSuperblock(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := sb.Validate(); err != nil {
+		return nil, err
+	}
+	if bad := sb.FeatureIncompat &^ writeIncompatOK; bad != 0 {
+		return nil, fmt.Errorf("ext4: cannot write a filesystem with incompat features %q: %w", bad.String(), EOPNOTSUPP)
+	}
+	if bad := sb.FeatureRoCompat &^ writeRoCompatOK; bad != 0 {
+		return nil, fmt.Errorf("ext4: cannot write a filesystem with ro_compat features %q: %w", bad.String(), EOPNOTSUPP)
+	}
+	v := &Volume{
+		dev: dev, sb: sb, cs: NewChecksummer(sb), bs: uint64(sb.BlockSize()),
+		descSize: int(sb.DescSizeBytes()), groupCount: uint32(sb.GroupCount()),
+		ipg: sb.InodesPerGroup, bpg: sb.BlocksPerGroup, firstData: uint64(sb.FirstDataBlock),
+		isz: uint64(sb.InodeSizeBytes()), csum: sb.HasMetadataCsum(),
+		gdDirty: map[uint32]bool{}, bb: map[uint32][]byte{}, ib: map[uint32][]byte{},
+		bbDirty: map[uint32]bool{}, ibDirty: map[uint32]bool{},
+		Now: sb.Wtime,
+	}
+	v.groupCsum = v.csum || sb.HasGdtCsum()
+	if v.bpg != uint32(v.bs*8) || v.ipg == 0 || v.ipg > uint32(v.bs*8) {
+		return nil, fmt.Errorf("ext4: %d blocks and %d inodes per group: %w", v.bpg, v.ipg, EOPNOTSUPP)
+	}
+	gdtBytes := uint64(v.groupCount) * uint64(v.descSize)
+	gdt := make([]byte, gdtBytes)
+	if _, err := dev.ReadAt(gdt, int64((v.firstData+1)*v.bs)); err != nil {
+		return nil, fmt.Errorf("ext4: reading group descriptors at block %d: %w", v.firstData+1, err)
+	}
+	v.groups = make([]GroupDesc, v.groupCount)
+	for g := range v.groups {
+		if v.groups[g], err = DecodeGroupDesc(gdt[g*v.descSize:], v.descSize); err != nil {
+			return nil, fmt.Errorf("ext4: group descriptor %d: %w", g, err)
+		}
+	}
+	return v, nil
+}
+
+// Device is the device the volume writes to.
+func (v *Volume) Device() *image.Device { return v.dev }
+
+// Superblock returns the in-memory superblock (read-only use).
+func (v *Volume) Superblock() *Superblock { return v.sb }
+
+// BlockSize is the filesystem block size in bytes.
+func (v *Volume) BlockSize() uint32 { return uint32(v.bs) }
+
+func (v *Volume) readBlock(b uint64) ([]byte, error) {
+	if b >= v.sb.BlocksCount() {
+		return nil, fmt.Errorf("ext4: block %d beyond the filesystem (%d blocks): %w", b, v.sb.BlocksCount(), EUCLEAN)
+	}
+	buf := make([]byte, v.bs)
+	if _, err := v.dev.ReadAt(buf, int64(b*v.bs)); err != nil {
+		return nil, fmt.Errorf("ext4: reading block %d: %w", b, err)
+	}
+	return buf, nil
+}
+
+func (v *Volume) writeBlock(b uint64, buf []byte) error {
+	if b >= v.sb.BlocksCount() || b <= v.firstData {
+		return fmt.Errorf("ext4: refusing to write block %d: %w", b, EUCLEAN)
+	}
+	if _, err := v.dev.WriteAt(buf, int64(b*v.bs)); err != nil {
+		return fmt.Errorf("ext4: writing block %d: %w", b, err)
+	}
+	return nil
+}
+
+func (v *Volume) groupFirst(g uint32) uint64 { return v.firstData + uint64(g)*uint64(v.bpg) }
+
+func (v *Volume) groupSize(g uint32) uint64 {
+	if g == v.groupCount-1 {
+		return v.sb.BlocksCount() - v.groupFirst(g)
+	}
+	return uint64(v.bpg)
+}
+
+func (v *Volume) groupOf(b uint64) uint32 { return uint32((b - v.firstData) / uint64(v.bpg)) }
+
+// blockBitmap returns group g's block bitmap, building it for a
+// BLOCK_UNINIT group as ext4_init_block_bitmap (fs/ext4/balloc.c) does.
+func (v *Volume) blockBitmap(g uint32) ([]byte, error) {
+	if b := v.bb[g]; b != nil {
+		return b, nil
+	}
+	gd := &v.groups[g]
+	var bm []byte
+	if v.groupCsum && gd.Flags&EXT4_BG_BLOCK_UNINIT != 0 {
+		bm = make([]byte, v.bs)
+		first := v.groupFirst(g)
+		if groupHasSuper(g, v.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER)) {
+			descBlocks := divCeil(uint64(v.groupCount)*uint64(v.descSize), v.bs)
+			setBits(bm, 0, 1+descBlocks+uint64(v.sb.ReservedGdtBlocks))
+		}
+		mark := func(b, n uint64) {
+			if b >= first && b+n <= first+v.groupSize(g) {
+				setBits(bm, b-first, b-first+n)
+			}
+		}
+		mark(gd.BlockBitmap(), 1)
+		mark(gd.InodeBitmap(), 1)
+		mark(gd.InodeTable(), divCeil(uint64(v.ipg)*v.isz, v.bs))
+		setBits(bm, v.groupSize(g), v.bs*8)
+	} else {
+		var err error
+		if bm, err = v.readBlock(gd.BlockBitmap()); err != nil {
+			return nil, err
+		}
+	}
+	v.bb[g] = bm
+	return bm, nil
+}
+
+// inodeBitmap returns group g's inode bitmap; an INODE_UNINIT group's is
+// all free, with the padding bits past inodes_per_group set.
+func (v *Volume) inodeBitmap(g uint32) ([]byte, error) {
+	if b := v.ib[g]; b != nil {
+		return b, nil
+	}
+	gd := &v.groups[g]
+	var bm []byte
+	if v.groupCsum && gd.Flags&EXT4_BG_INODE_UNINIT != 0 {
+		bm = make([]byte, v.bs)
+		setBits(bm, uint64(v.ipg), v.bs*8)
+	} else {
+		var err error
+		if bm, err = v.readBlock(gd.InodeBitmap()); err != nil {
+			return nil, err
+		}
+	}
+	v.ib[g] = bm
+	return bm, nil
+}
+
+func testBit(b []byte, i uint64) bool { return b[i/8]&(1<<(i%8)) != 0 }
+func setBit(b []byte, i uint64)       { b[i/8] |= 1 << (i % 8) }
+func clearBit(b []byte, i uint64)     { b[i/8] &^= 1 << (i % 8) }
+
+// adjustFreeBlocks changes a group's and the superblock's free block
+// count by delta and clears BLOCK_UNINIT.
+func (v *Volume) adjustFreeBlocks(g uint32, delta int64) {
+	gd := &v.groups[g]
+	gd.SetFreeBlocksCount(uint32(int64(gd.FreeBlocksCount()) + delta))
+	gd.Flags &^= EXT4_BG_BLOCK_UNINIT
+	v.sb.SetFreeBlocksCount(uint64(int64(v.sb.FreeBlocksCount()) + delta))
+	v.gdDirty[g] = true
+	v.bbDirty[g] = true
+}
+
+// allocBlocks allocates up to n contiguous blocks, preferring goal and
+// then the first free run after it, group by group and wrapping — the
+// goal-directed part of ext4_mb_new_blocks (fs/ext4/mballoc.c), without
+// preallocation. It returns the run found (got ≥ 1) or ENOSPC.
+func (v *Volume) allocBlocks(goal uint64, n uint32) (start uint64, got uint32, err error) {
+	if n == 0 {
+		return 0, 0, fmt.Errorf("ext4: allocating 0 blocks: %w", EINVAL)
+	}
+	total := v.sb.BlocksCount()
+	if goal < v.firstData || goal >= total {
+		goal = v.firstData
+	}
+	g0 := v.groupOf(goal)
+	for i := uint32(0); i <= v.groupCount; i++ {
+		g := (g0 + i) % v.groupCount
+		if v.groups[g].FreeBlocksCount() == 0 {
+			continue
+		}
+		bm, err := v.blockBitmap(g)
+		if err != nil {
+			return 0, 0, err
+		}
+		size := v.groupSize(g)
+		from := uint64(0)
+		if i == 0 {
+			from = goal - v.groupFirst(g)
+		}
+		bit, ok := firstZero(bm, from, size)
+		if !ok {
+			continue
+		}
+		end := bit
+		for end < size && end-bit < uint64(n) && !testBit(bm, end) {
+			end++
+		}
+		setBits(bm, bit, end)
+		v.adjustFreeBlocks(g, -int64(end-bit))
+		return v.groupFirst(g) + bit, uint32(end - bit), nil
+	}
+	return 0, 0, fmt.Errorf("ext4: allocating %d blocks near %d: %w", n, goal, ENOSPC)
+}
+
+// firstZero finds the first clear bit in [from, limit).
+func firstZero(bm []byte, from, limit uint64) (uint64, bool) {
+	for i := from; i < limit; {
+		if i%8 == 0 && i+8 <= limit && bm[i/8] == 0xFF {
+			i += 8
+			continue
+		}
+		if !testBit(bm, i) {
+			return i, true
+		}
+		i++
+	}
+	return 0, false
+}
+
+// freeBlocks releases [start, start+n) (ext4_free_blocks). Freeing a
+// block that is not in use is corruption and reported as EUCLEAN.
+func (v *Volume) freeBlocks(start uint64, n uint64) error {
+	for n > 0 {
+		if start < v.firstData || start+n > v.sb.BlocksCount() {
+			return fmt.Errorf("ext4: freeing blocks %d+%d outside the filesystem: %w", start, n, EUCLEAN)
+		}
+		g := v.groupOf(start)
+		bm, err := v.blockBitmap(g)
+		if err != nil {
+			return err
+		}
+		off := start - v.groupFirst(g)
+		m := min(n, v.groupSize(g)-off)
+		for i := off; i < off+m; i++ {
+			if !testBit(bm, i) {
+				return fmt.Errorf("ext4: freeing block %d which is already free: %w", v.groupFirst(g)+i, EUCLEAN)
+			}
+			clearBit(bm, i)
+		}
+		v.adjustFreeBlocks(g, int64(m))
+		start += m
+		n -= m
+	}
+	return nil
+}
+
+// allocInode allocates an inode near the parent's group
+// (ext4_new_inode, fs/ext4/ialloc.c, without the Orlov spreading).
+func (v *Volume) allocInode(parent uint32, dir bool) (uint32, error) {
+	g0 := uint32(0)
+	if parent != 0 {
+		g0 = (parent - 1) / v.ipg
+	}
+	for i := uint32(0); i < v.groupCount; i++ {
+		g := (g0 + i) % v.groupCount
+		gd := &v.groups[g]
+		if gd.FreeInodesCount() == 0 {
+			continue
+		}
+		bm, err := v.inodeBitmap(g)
+		if err != nil {
+			return 0, err
+		}
+		from := uint64(0)
+		if g == 0 {
+			from = uint64(v.sb.FirstInode() - 1)
+		}
+		bit, ok := firstZero(bm, from, uint64(v.ipg))
+		if !ok {
+			continue
+		}
+		setBit(bm, bit)
+		v.ibDirty[g] = true
+		gd.SetFreeInodesCount(gd.FreeInodesCount() - 1)
+		if dir {
+			gd.SetUsedDirsCount(gd.UsedDirsCount() + 1)
+		}
+		if v.groupCsum {
+			gd.Flags &^= EXT4_BG_INODE_UNINIT
+			if used := uint32(bit) + 1; v.ipg-gd.ItableUnused() < used {
+				gd.SetItableUnused(v.ipg - used)
+			}
+		}
+		v.gdDirty[g] = true
+		v.sb.FreeInodesCount--
+		return g*v.ipg + uint32(bit) + 1, nil
+	}
+	return 0, fmt.Errorf("ext4: no free inode: %w", ENOSPC)
+}
+
+// freeInode releases an inode number (ext4_free_inode).
+func (v *Volume) freeInode(ino uint32, dir bool) error {
+	g, bit := (ino-1)/v.ipg, uint64((ino-1)%v.ipg)
+	bm, err := v.inodeBitmap(g)
+	if err != nil {
+		return err
+	}
+	if !testBit(bm, bit) {
+		return fmt.Errorf("ext4: freeing inode %d which is already free: %w", ino, EUCLEAN)
+	}
+	clearBit(bm, bit)
+	v.ibDirty[g] = true
+	gd := &v.groups[g]
+	gd.SetFreeInodesCount(gd.FreeInodesCount() + 1)
+	if dir {
+		gd.SetUsedDirsCount(gd.UsedDirsCount() - 1)
+	}
+	v.gdDirty[g] = true
+	v.sb.FreeInodesCount++
+	return nil
+}
+
+// inodePos is where inode ino's record lives.
+func (v *Volume) inodePos(ino uint32) (blk uint64, off uint64, err error) {
+	if ino == 0 || ino > v.sb.InodesCount {
+		return 0, 0, fmt.Errorf("ext4: inode %d out of range 1..%d: %w", ino, v.sb.InodesCount, EINVAL)
+	}
+	g, idx := (ino-1)/v.ipg, uint64((ino-1)%v.ipg)
+	byteOff := idx * v.isz
+	return v.groups[g].InodeTable() + byteOff/v.bs, byteOff % v.bs, nil
+}
+
+// readInode reads and decodes inode ino.
+func (v *Volume) readInode(ino uint32) (*Inode, error) {
+	blk, off, err := v.inodePos(ino)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := v.readBlock(blk)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeInode(buf[off:off+v.isz], int(v.isz))
+}
+
+// writeInode encodes inode ino in place (keeping in-inode xattrs) and
+// sets its checksum.
+func (v *Volume) writeInode(ino uint32, in *Inode) error {
+	blk, off, err := v.inodePos(ino)
+	if err != nil {
+		return err
+	}
+	buf, err := v.readBlock(blk)
+	if err != nil {
+		return err
+	}
+	rec := buf[off : off+v.isz]
+	in.Encode(rec, int(v.isz))
+	if v.csum {
+		v.cs.SetInodeCsum(ino, rec)
+	}
+	return v.writeBlock(blk, buf)
+}
+
+// Flush writes the dirty bitmaps (with their checksums), group
+// descriptors and the superblock. Every operation calls it before
+// returning.
+func (v *Volume) Flush() error {
+	var errs []error
+	for g := range v.bbDirty {
+		bm := v.bb[g]
+		gd := &v.groups[g]
+		if v.csum {
+			c := v.cs.BitmapCsum(bm[:v.bpg/8])
+			gd.BlockBitmapCsumLo = uint16(c)
+			if v.descSize >= GroupDesc64Size {
+				gd.BlockBitmapCsumHi = uint16(c >> 16)
+			}
+		}
+		errs = append(errs, v.writeBlock(gd.BlockBitmap(), bm))
+		v.gdDirty[g] = true
+	}
+	for g := range v.ibDirty {
+		bm := v.ib[g]
+		gd := &v.groups[g]
+		if v.csum {
+			c := v.cs.BitmapCsum(bm[:v.ipg/8])
+			gd.InodeBitmapCsumLo = uint16(c)
+			if v.descSize >= GroupDesc64Size {
+				gd.InodeBitmapCsumHi = uint16(c >> 16)
+			}
+		}
+		errs = append(errs, v.writeBlock(gd.InodeBitmap(), bm))
+		v.gdDirty[g] = true
+	}
+	clear(v.bbDirty)
+	clear(v.ibDirty)
+	perBlock := uint32(v.bs) / uint32(v.descSize)
+	blocks := map[uint32]bool{}
+	for g := range v.gdDirty {
+		blocks[g/perBlock] = true
+	}
+	for bi := range blocks {
+		buf := make([]byte, v.bs)
+		for k := uint32(0); k < perBlock; k++ {
+			g := bi*perBlock + k
+			if g >= v.groupCount {
+				break
+			}
+			gd := &v.groups[g]
+			d := buf[k*uint32(v.descSize) : (k+1)*uint32(v.descSize)]
+			gd.Encode(d, v.descSize)
+			gd.Checksum = v.cs.GroupDescCsum(g, d)
+			gd.Encode(d, v.descSize)
+		}
+		errs = append(errs, v.writeBlock(v.firstData+1+uint64(bi), buf))
+	}
+	clear(v.gdDirty)
+	v.sb.SetChecksum()
+	if _, err := v.dev.WriteAt(v.sb.Bytes(), 1024); err != nil {
+		errs = append(errs, fmt.Errorf("ext4: writing superblock: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// le32 helpers for raw blocks.
+func getLE32(b []byte, off int) uint32    { return binary.LittleEndian.Uint32(b[off:]) }
+func putLE32(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
