@@ -15,6 +15,8 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const shots = path.join(repo, 'test-output', 'screenshots');
+// Where the served samples come from (the build copies examples/images).
+const imagesDir = process.env.EXT4PLAY_IMAGES || imagesDir;
 const baseURL = process.env.EXT4PLAY_URL;
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeout = 30_000;
@@ -119,11 +121,11 @@ test('sample image: superblock and features equal dumpe2fs -h', { skip }, async 
 	fs.mkdirSync(path.dirname(shots), { recursive: true });
 	fs.writeFileSync(path.join(repo, 'test-output', 'first-render.json'),
 		JSON.stringify({ image: name, firstRenderMs: Math.round(first), wallMs: Date.now() - nav }) + '\n');
-	console.log(`# first render of ${name}: ${first.toFixed(0)} ms after navigation start`);
+	console.log(`first render of ${name}: ${first.toFixed(0)} ms after navigation start`);
 	await shot('inspect-sample.png');
 
-	const file = path.join(repo, 'examples', 'images', name);
-	assert.ok(fs.existsSync(file), `the page shows ${name}, which is not in examples/images/`);
+	const file = path.join(imagesDir, name);
+	assert.ok(fs.existsSync(file), `the page shows ${name}, which is not in ${imagesDir}`);
 	const d = dumpe2fsHeader(rawCopy(file));
 
 	assert.equal(await field('blocks_count'), d['Block count']);
@@ -142,19 +144,22 @@ test('sample image: superblock and features equal dumpe2fs -h', { skip }, async 
 	const groups = await page.locator('[data-testid="groups"] tr[data-group]').count();
 	const expectGroups = Math.ceil((Number(d['Block count']) - Number(d['First block'])) / Number(d['Blocks per group']));
 	assert.equal(groups, expectGroups);
-	const cells = await page.locator('[data-testid="groups"] .strip rect').count();
+	assert.equal(await page.locator('[data-testid="bitmaps"] .srow .strip').count(), groups, 'one bitmap strip per group');
+	const cells = await page.locator('[data-testid="bitmaps"] .strip rect').count();
 	assert.ok(cells >= groups, `bitmap strips have ${cells} cells for ${groups} groups`);
-	// Under the CSP the strip must really be drawn: a full-ish cell has a
-	// fill colour, not the default black.
-	const fill = await page.$eval('[data-testid="groups"] .strip rect', (r) => getComputedStyle(r).fill);
+	// Under the CSP the strip must really be drawn: group 0 holds metadata,
+	// so its first cell has the "used" colour, not SVG's default black.
+	const fill = await page.$eval('[data-testid="bitmaps"] .srow[data-group="0"] rect', (r) => getComputedStyle(r).fill);
+	const free = await page.$eval('[data-testid="bitmaps"] .legend .l0', (e) => getComputedStyle(e).backgroundColor);
 	assert.notEqual(fill, 'rgb(0, 0, 0)');
+	assert.notEqual(fill, free, 'group 0 starts with metadata but its first cell is drawn free');
 
 	assert.deepEqual(pageErrors, [], 'console errors');
 });
 
 test('selected file: extent list and first bytes equal debugfs', { skip }, async () => {
 	const name = sampleName;
-	const raw = rawCopy(path.join(repo, 'examples', 'images', name));
+	const raw = rawCopy(path.join(imagesDir, name));
 
 	// Prefer a file with unwritten extents (marked in the inode table).
 	let ino = await page.$$eval('[data-testid="inodes"] tr[data-ino]', (rows) => {
@@ -193,7 +198,7 @@ test('selected file: extent list and first bytes equal debugfs', { skip }, async
 
 // corrupted writes a copy of the sample with edit applied and returns its path.
 function corrupted(name, edit, out) {
-	const buf = Buffer.from(decompress(path.join(repo, 'examples', 'images', name)));
+	const buf = Buffer.from(decompress(path.join(imagesDir, name)));
 	edit(buf);
 	const f = path.join(tmp, out);
 	fs.writeFileSync(f, buf);
@@ -202,7 +207,7 @@ function corrupted(name, edit, out) {
 
 test('image with a bad inode checksum: listed in the problems panel', { skip }, async () => {
 	const name = sampleName;
-	const raw = rawCopy(path.join(repo, 'examples', 'images', name));
+	const raw = rawCopy(path.join(imagesDir, name));
 	const d = dumpe2fsHeader(raw);
 	if (!/metadata_csum/.test(d['Filesystem features'])) {
 		assert.fail(`${name} has no metadata_csum; the default sample should`);
@@ -240,9 +245,9 @@ test('unreadable image: error banner, previous image kept', { skip }, async () =
 });
 
 test('drag and drop opens an image', { skip }, async () => {
-	const samples = fs.readdirSync(path.join(repo, 'examples', 'images')).filter((n) => /\.img(\.|$)/.test(n) && !/corrupt/.test(n));
+	const samples = fs.readdirSync(imagesDir).filter((n) => /\.img(\.|$)/.test(n) && !/corrupt/.test(n));
 	const name = samples.find((n) => /ext2/.test(n)) || samples[0];
-	const bytes = fs.readFileSync(path.join(repo, 'examples', 'images', name)).toString('base64');
+	const bytes = fs.readFileSync(path.join(imagesDir, name)).toString('base64');
 	await page.evaluate(({ name, bytes }) => {
 		const bin = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
 		const dt = new DataTransfer();
@@ -253,7 +258,7 @@ test('drag and drop opens an image', { skip }, async () => {
 	}, { name, bytes });
 	await waitReady(name);
 	assert.equal(await page.locator('[data-testid="error-banner"]').count(), 0);
-	const d = dumpe2fsHeader(rawCopy(path.join(repo, 'examples', 'images', name)));
+	const d = dumpe2fsHeader(rawCopy(path.join(imagesDir, name)));
 	assert.equal(await field('blocks_count'), d['Block count']);
 	assert.equal(await field('uuid'), d['Filesystem UUID']);
 	await shot('inspect-dropped.png');

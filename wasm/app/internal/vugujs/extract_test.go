@@ -47,3 +47,21 @@ func TestPinnedVugu(t *testing.T) {
 		t.Errorf("helper script looks wrong: %d bytes", len(b))
 	}
 }
+
+// TestCommittedCopyIsCurrent keeps web/vugu-render.js (what the page loads)
+// identical to the renderer compiled into the wasm. Regenerate with
+// `go generate ./wasm/app`.
+func TestCommittedCopyIsCurrent(t *testing.T) {
+	committed, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "web", "vugu-render.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "vugu-render.js")
+	if err := run(out, ""); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := os.ReadFile(out)
+	if string(committed) != string(fresh) {
+		t.Error("web/vugu-render.js differs from the pinned vugu's renderer; run go generate ./wasm/app")
+	}
+}

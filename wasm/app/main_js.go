@@ -1,0 +1,63 @@
+//go:build js
+
+package main
+
+import (
+	"fmt"
+	sjs "syscall/js"
+
+	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/domrender"
+)
+
+// mountPoint is the element of index.html the page renders into.
+const mountPoint = "#ext4play"
+
+func main() {
+	renderer, err := domrender.New(mountPoint)
+	if err != nil {
+		bootFailed(err)
+		return
+	}
+	defer renderer.Release()
+	env := renderer.EventEnv()
+	buildEnv, err := vugu.NewBuildEnv(env)
+	if err != nil {
+		bootFailed(err)
+		return
+	}
+	root := &Root{Tab: "image"}
+	go root.start(env)
+
+	for ok := true; ok; ok = renderer.EventWait() {
+		// Build under the read lock (loaders change root from their own
+		// goroutines); Render takes that lock itself and a nested RLock
+		// could deadlock against a waiting writer.
+		env.RLock()
+		res := buildEnv.RunBuild(root)
+		shown := root.img != nil && !root.firstRenderDone
+		env.RUnlock()
+		if err := renderer.Render(res); err != nil {
+			bootFailed(err)
+			return
+		}
+		if shown {
+			// The root component never gets Rendered() in vugu v0.4.0, so
+			// the first paint of an image is noted here, after Render.
+			env.Lock()
+			root.firstRenderDone = true
+			env.UnlockOnly()
+			markFirstRender()
+		}
+	}
+}
+
+// bootFailed shows a renderer failure in the page, where boot.js keeps an
+// element for it, and in the console.
+func bootFailed(err error) {
+	msg := fmt.Sprintf("ext4play could not start its renderer: %v", err)
+	println(msg)
+	if f := sjs.Global().Get("ext4playBootError"); f.Type() == sjs.TypeFunction {
+		f.Invoke(msg)
+	}
+}

@@ -1,0 +1,527 @@
+package main
+
+// Methods the templates call to get display rows. They run during the
+// build pass, under the render lock, and must not block.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"ext4play/core/ext4"
+)
+
+// field is one labelled value of the superblock panel. Key is the JSON key
+// of ext4.SuperblockReport (the contract); the page exposes it as
+// data-field so tests can read values without scraping labels.
+type field struct {
+	Key   string
+	Label string
+	Value string
+	Note  string // secondary text shown dimmed (units, percentages)
+	Long  bool   // wide values (UUID, hash seed) get their own line
+}
+
+func u(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// superFields lists the superblock panel in dumpe2fs -h order.
+func (c *Root) superFields() []field {
+	sb := &c.img.Report.Superblock
+	bs := uint64(sb.BlockSize)
+	fs := []field{
+		{Key: "volume_name", Label: "Volume name", Value: orDash(sb.VolumeName)},
+		{Key: "uuid", Label: "UUID", Value: sb.UUID, Long: true},
+		{Key: "magic", Label: "Magic", Value: fmt.Sprintf("0x%04X", sb.Magic)},
+		{Key: "rev_level", Label: "Revision", Value: u(uint64(sb.RevLevel))},
+		{Key: "state", Label: "State", Value: orDash(sb.State)},
+		{Key: "errors_behavior", Label: "Errors", Value: orDash(sb.Errors)},
+		{Key: "creator_os", Label: "Creator OS", Value: orDash(sb.CreatorOS)},
+		{Key: "block_size", Label: "Block size", Value: u(bs), Note: "bytes"},
+		{Key: "blocks_count", Label: "Blocks", Value: u(sb.BlocksCount), Note: humanBytes(sb.BlocksCount * bs)},
+		{Key: "free_blocks_count", Label: "Free blocks", Value: u(sb.FreeBlocksCount), Note: percent(sb.FreeBlocksCount, sb.BlocksCount)},
+		{Key: "reserved_blocks_count", Label: "Reserved blocks", Value: u(sb.ReservedBlocksCount), Note: percent(sb.ReservedBlocksCount, sb.BlocksCount)},
+		{Key: "first_data_block", Label: "First data block", Value: u(uint64(sb.FirstDataBlock))},
+		{Key: "blocks_per_group", Label: "Blocks per group", Value: u(uint64(sb.BlocksPerGroup))},
+		{Key: "group_count", Label: "Groups", Value: u(uint64(sb.GroupCount))},
+		{Key: "reserved_gdt_blocks", Label: "Reserved GDT", Value: u(uint64(sb.ReservedGDTBlocks))},
+		{Key: "log_groups_per_flex", Label: "Flex group size", Value: flexSize(sb.LogGroupsPerFlex)},
+		{Key: "inodes_count", Label: "Inodes", Value: u(uint64(sb.InodesCount))},
+		{Key: "free_inodes_count", Label: "Free inodes", Value: u(uint64(sb.FreeInodesCount)), Note: percent(uint64(sb.FreeInodesCount), uint64(sb.InodesCount))},
+		{Key: "inodes_per_group", Label: "Inodes per group", Value: u(uint64(sb.InodesPerGroup))},
+		{Key: "inode_size", Label: "Inode size", Value: u(uint64(sb.InodeSize)), Note: "bytes"},
+		{Key: "first_ino", Label: "First inode", Value: u(uint64(sb.FirstIno))},
+		{Key: "desc_size", Label: "Group desc size", Value: u(uint64(sb.DescSize)), Note: "bytes"},
+		{Key: "journal_inum", Label: "Journal inode", Value: zeroDash(sb.JournalInum)},
+		{Key: "default_hash_version", Label: "Hash version", Value: orDash(sb.HashVersion)},
+		{Key: "hash_seed", Label: "Hash seed", Value: orDash(sb.HashSeed), Long: true},
+		{Key: "checksum_type", Label: "Checksum", Value: checksumText(sb)},
+		{Key: "default_mount_opts", Label: "Default mntopts", Value: orDash(strings.Join(sb.DefaultMountOpts, " "))},
+		{Key: "mount_opts", Label: "Mount options", Value: orDash(sb.MountOpts)},
+		{Key: "last_mounted", Label: "Last mounted on", Value: orDash(sb.LastMounted)},
+		{Key: "mkfs_time", Label: "Created", Value: unixTime(sb.Ctime)},
+		{Key: "mtime", Label: "Last mount", Value: unixTime(sb.Mtime)},
+		{Key: "wtime", Label: "Last write", Value: unixTime(sb.Wtime)},
+	}
+	return fs
+}
+
+func zeroDash(v uint32) string {
+	if v == 0 {
+		return "—"
+	}
+	return u(uint64(v))
+}
+
+func flexSize(log uint8) string {
+	if log == 0 {
+		return "—"
+	}
+	if log > 31 {
+		return fmt.Sprintf("2^%d", log)
+	}
+	return u(1 << log)
+}
+
+func checksumText(sb *ext4.SuperblockReport) string {
+	if sb.ChecksumType == "" {
+		return "—"
+	}
+	return fmt.Sprintf("%s 0x%08x", sb.ChecksumType, sb.Checksum)
+}
+
+// summary is the one-line description of the open image in the toolbar.
+func (c *Root) summary() string {
+	sb := &c.img.Report.Superblock
+	kind := "ext2"
+	for _, f := range sb.Features {
+		switch f {
+		case "has_journal":
+			if kind == "ext2" {
+				kind = "ext3"
+			}
+		case "extent", "extents", "flex_bg", "64bit", "huge_file", "metadata_csum", "extra_isize", "dir_nlink":
+			kind = "ext4"
+		}
+	}
+	return fmt.Sprintf("%s · %s · %s blocks of %d", kind, humanBytes(sb.BlocksCount*uint64(sb.BlockSize)), u(sb.BlocksCount), sb.BlockSize)
+}
+
+// loadNote says where the image came from and how long it took.
+func (c *Root) loadNote() string {
+	src := map[string]string{"sample": "bundled sample", "file": "opened file", "drop": "dropped file"}[c.img.Source]
+	return fmt.Sprintf("%s · %s read, %s decoded in %d ms", src, humanBytes(uint64(c.img.InBytes)), humanBytes(uint64(c.img.DevBytes)), c.img.LoadTime.Milliseconds())
+}
+
+// groupRow is one line of the block group table.
+type groupRow struct {
+	G        *ext4.GroupReport
+	Range    string
+	Flags    string
+	FlagTags []flagTag
+	Cells    []stripCell
+	UsedPc   string
+}
+
+func (c *Root) groupRows() []groupRow {
+	r := c.img.Report
+	rows := make([]groupRow, len(r.Groups))
+	for i := range r.Groups {
+		g := &r.Groups[i]
+		span := g.LastBlock - g.FirstBlock + 1
+		used := uint64(0)
+		if uint64(g.FreeBlocksCount) <= span {
+			used = span - uint64(g.FreeBlocksCount)
+		}
+		rows[i] = groupRow{
+			G:        g,
+			Range:    fmt.Sprintf("%d–%d", g.FirstBlock, g.LastBlock),
+			Flags:    strings.Join(g.Flags, " "),
+			FlagTags: groupFlagTags(g.Flags),
+			Cells:    stripCells(g.BitmapStrip, g.FirstBlock, g.LastBlock),
+			UsedPc:   percent(used, span),
+		}
+	}
+	return rows
+}
+
+// inodeRow is one line of the inode table.
+type inodeRow struct {
+	In       *ext4.InodeReport
+	Mode     string
+	Path     string
+	Flags    string
+	NExtents int
+	Unwrit   int // extents marked unwritten
+	Selected bool
+}
+
+// inodeRows lists inodes matching the filter (inode number, path fragment,
+// type, flag or mapping), at most inodeRowsMax of them. total is the number
+// that matched.
+func (c *Root) inodeRows() (rows []inodeRow, total int) {
+	f := strings.ToLower(c.inodeFilter)
+	for i := range c.img.Report.Inodes {
+		in := &c.img.Report.Inodes[i]
+		p := ""
+		if ps := c.paths[in.Ino]; len(ps) > 0 {
+			p = ps[0]
+		}
+		flags := strings.Join(in.Flags, " ")
+		if f != "" && !matchInode(f, in, p, flags) {
+			continue
+		}
+		total++
+		if len(rows) >= inodeRowsMax {
+			continue
+		}
+		unw := 0
+		for _, e := range in.Extents {
+			if e.Unwritten {
+				unw++
+			}
+		}
+		rows = append(rows, inodeRow{
+			In: in, Mode: modeString(in.Type, in.Mode), Path: p, Flags: flags,
+			NExtents: len(in.Extents), Unwrit: unw, Selected: in.Ino == c.selIno,
+		})
+	}
+	return rows, total
+}
+
+func matchInode(f string, in *ext4.InodeReport, p, flags string) bool {
+	if n, err := strconv.ParseUint(f, 10, 32); err == nil {
+		return uint32(n) == in.Ino
+	}
+	return strings.Contains(strings.ToLower(p), f) || in.Type == f || in.Mapping == f ||
+		strings.Contains(strings.ToLower(flags), f)
+}
+
+func (c *Root) inodesShown() []inodeRow { rows, _ := c.inodeRows(); return rows }
+
+func (c *Root) inodeCountNote() string {
+	rows, total := c.inodeRows()
+	all := len(c.img.Report.Inodes)
+	switch {
+	case c.inodeFilter == "" && len(rows) == total:
+		return fmt.Sprintf("%d in use", all)
+	case len(rows) < total:
+		return fmt.Sprintf("showing %d of %d matching (of %d in use)", len(rows), total, all)
+	default:
+		return fmt.Sprintf("%d of %d match", total, all)
+	}
+}
+
+func (c *Root) treeRows() []treeRow {
+	rows, _ := visibleRows(c.tree, c.expanded, c.types, treeRowsMax)
+	return rows
+}
+
+func (c *Root) treeTruncated() bool {
+	_, t := visibleRows(c.tree, c.expanded, c.types, treeRowsMax)
+	return t
+}
+
+func (c *Root) childrenOf(p string) []*treeNode {
+	var find func(n *treeNode) *treeNode
+	find = func(n *treeNode) *treeNode {
+		if n.Path == p {
+			return n
+		}
+		if !strings.HasPrefix(p, strings.TrimSuffix(n.Path, "/")+"/") {
+			return nil
+		}
+		for _, ch := range n.Children {
+			if m := find(ch); m != nil {
+				return m
+			}
+		}
+		return nil
+	}
+	if n := find(c.tree); n != nil {
+		return n.Children
+	}
+	return nil
+}
+
+// indent is the tree row's indentation as a CSS class (no inline styles
+// under the page's CSP): d0 … d12, deeper rows share d12.
+func indent(depth int) string { return "d" + strconv.Itoa(min(depth, 12)) }
+
+func treeIcon(r treeRow) string {
+	switch {
+	case r.HasKids && r.Expanded:
+		return "▾"
+	case r.HasKids:
+		return "▸"
+	}
+	return ""
+}
+
+func typeGlyph(t string) string {
+	switch t {
+	case "dir":
+		return "d"
+	case "file":
+		return "f"
+	case "symlink":
+		return "l"
+	case "":
+		return "?"
+	}
+	return "s"
+}
+
+// sel is the selected inode, or nil.
+func (c *Root) sel() *ext4.InodeReport {
+	if c.img == nil {
+		return nil
+	}
+	return c.byIno[c.selIno]
+}
+
+func (c *Root) selPaths() string {
+	ps := c.paths[c.selIno]
+	if len(ps) == 0 {
+		return "(no path: not linked from any directory read)"
+	}
+	return strings.Join(ps, "  ")
+}
+
+func (c *Root) selFields() []field {
+	in := c.sel()
+	fs := []field{
+		{Key: "ino", Label: "Inode", Value: u(uint64(in.Ino))},
+		{Key: "type", Label: "Type", Value: in.Type},
+		{Key: "mode", Label: "Mode", Value: fmt.Sprintf("%s (%04o)", modeString(in.Type, in.Mode), in.Mode)},
+		{Key: "size", Label: "Size", Value: u(in.Size), Note: humanBytes(in.Size)},
+		{Key: "links", Label: "Links", Value: u(uint64(in.Links))},
+		{Key: "blocks", Label: "i_blocks", Value: u(in.Blocks), Note: "× 512 B"},
+		{Key: "uid", Label: "UID / GID", Value: fmt.Sprintf("%d / %d", in.UID, in.GID)},
+		{Key: "mtime", Label: "Modified", Value: unixTime(in.Mtime)},
+		{Key: "mapping", Label: "Mapping", Value: in.Mapping},
+		{Key: "flags", Label: "Flags", Value: orDash(strings.Join(in.Flags, " "))},
+	}
+	if in.Symlink != "" {
+		fs = append(fs, field{Key: "symlink", Label: "Target", Value: in.Symlink, Long: true})
+	}
+	if in.SHA256 != "" {
+		fs = append(fs, field{Key: "sha256", Label: "SHA-256", Value: in.SHA256, Long: true})
+	}
+	return fs
+}
+
+func (c *Root) selXattrs() []field {
+	in := c.sel()
+	var fs []field
+	for k, v := range in.Xattrs {
+		fs = append(fs, field{Label: k, Value: v})
+	}
+	sortFields(fs)
+	return fs
+}
+
+func sortFields(fs []field) {
+	for i := 1; i < len(fs); i++ {
+		for j := i; j > 0 && fs[j].Label < fs[j-1].Label; j-- {
+			fs[j], fs[j-1] = fs[j-1], fs[j]
+		}
+	}
+}
+
+func (c *Root) selExtents() []extentRow { return extentRows(c.sel(), extentRowsMax) }
+
+func (c *Root) selUnwritten() int {
+	n := 0
+	for _, e := range c.sel().Extents {
+		if e.Unwritten {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *Root) selHex() []hexLine { return hexDump(c.selBytes, 0) }
+
+func (c *Root) selHexNote() string {
+	in := c.sel()
+	n := uint64(len(c.selBytes))
+	if in.Size > n {
+		return fmt.Sprintf("first %d of %s bytes", n, u(in.Size))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func (c *Root) problems() []ext4.Problem { return c.img.Report.Problems }
+
+func (c *Root) problemCount() string {
+	n := len(c.img.Report.Problems)
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
+}
+
+func (c *Root) tabClass(t string) string {
+	if c.Tab == t || (c.Tab == "" && t == "image") {
+		return "tab active"
+	}
+	return "tab"
+}
+
+func (c *Root) rootClass() string {
+	if c.dragging {
+		return "app dragging"
+	}
+	return "app"
+}
+
+func boolAttr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func rowClass(base string, selected bool) string {
+	if selected {
+		return base + " selected"
+	}
+	return base
+}
+
+// state is exposed as data-state on the page root for tests and for the
+// first-render mark: "loading", "error" (nothing shown), "ready" or "empty".
+func (c *Root) state() string {
+	switch {
+	case c.busy != "":
+		return "loading"
+	case c.img != nil:
+		return "ready"
+	case c.loadErr != "":
+		return "error"
+	}
+	return "empty"
+}
+
+func (c *Root) imageName() string {
+	if c.img == nil {
+		return ""
+	}
+	return c.img.Name
+}
+
+func (c *Root) kvClass(f field) string {
+	if f.Long {
+		return "long"
+	}
+	return ""
+}
+
+func (c *Root) journalFields() []field {
+	j := c.img.Report.Journal
+	return []field{
+		{Key: "block_size", Label: "Block size", Value: u(uint64(j.BlockSize))},
+		{Key: "maxlen", Label: "Length", Value: u(uint64(j.MaxLen)), Note: "blocks"},
+		{Key: "first", Label: "First block", Value: u(uint64(j.First))},
+		{Key: "sequence", Label: "Sequence", Value: u(uint64(j.Sequence))},
+		{Key: "start", Label: "Start", Value: u(uint64(j.Start))},
+		{Key: "blocktype", Label: "Block type", Value: u(uint64(j.BlockType))},
+		{Key: "features", Label: "Features", Value: orDash(strings.Join(j.Features, " "))},
+		{Key: "checksum_type", Label: "Checksum", Value: orDash(j.ChecksumType)},
+	}
+}
+
+func (c *Root) problemsPanelClass() string {
+	if len(c.img.Report.Problems) > 0 {
+		return "panel panel-problems has-problems"
+	}
+	return "panel panel-problems"
+}
+
+func (c *Root) problemBadgeClass() string {
+	if len(c.img.Report.Problems) > 0 {
+		return "badge badge-bad"
+	}
+	return "badge badge-ok"
+}
+
+func (c *Root) groupNote() string {
+	sb := &c.img.Report.Superblock
+	return fmt.Sprintf("%d × %d blocks, %d inodes each", len(c.img.Report.Groups), sb.BlocksPerGroup, sb.InodesPerGroup)
+}
+
+func hex4(v uint16) string { return fmt.Sprintf("%04x", v) }
+
+func (c *Root) extentNote() string {
+	in := c.sel()
+	n := len(in.Extents)
+	s := fmt.Sprintf("%d extents", n)
+	if n == 1 {
+		s = "1 extent"
+	}
+	if in.Tree != nil {
+		s += fmt.Sprintf(" · depth %d", in.Tree.Depth)
+	}
+	if uw := c.selUnwritten(); uw > 0 {
+		s += fmt.Sprintf(" · %d unwritten", uw)
+	}
+	return s
+}
+
+// flagTag is a block group flag in the dense group table: a short tag with
+// the kernel name as its tooltip.
+type flagTag struct {
+	Short, Name, Class string
+}
+
+func groupFlagTags(flags []string) []flagTag {
+	tags := make([]flagTag, 0, len(flags))
+	for _, f := range flags {
+		t := flagTag{Short: f, Name: "EXT4_BG_" + f}
+		switch f {
+		case "INODE_UNINIT":
+			t.Short, t.Class = "I_UNINIT", "uninit"
+		case "BLOCK_UNINIT":
+			t.Short, t.Class = "B_UNINIT", "uninit"
+		case "ITABLE_ZEROED":
+			t.Short, t.Class = "ZEROED", "zeroed"
+		}
+		tags = append(tags, t)
+	}
+	return tags
+}
+
+func (c *Root) selectPlaceholder() string {
+	if len(c.samples) == 0 {
+		return "(no samples)"
+	}
+	if c.img != nil {
+		return "— your image —"
+	}
+	return "— choose —"
+}
+
+// mapTitle names the block map of the selected inode the way the kernel
+// does: an extent tree (EXT4_EXTENTS_FL) or the ext2/3 indirect block map.
+func (c *Root) mapTitle() string {
+	if c.sel().Mapping == "indirect" {
+		return "Block map (indirect)"
+	}
+	return "Extent tree"
+}
+
+// leafName labels a mapped run: an on-disk extent, or a run of physically
+// contiguous blocks found through an indirect map.
+func (c *Root) leafName() string {
+	if c.sel().Mapping == "indirect" {
+		return "run"
+	}
+	return "extent"
+}

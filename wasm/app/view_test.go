@@ -1,0 +1,229 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"ext4play/core/ext4"
+)
+
+func TestBuildTreeAndRows(t *testing.T) {
+	paths := map[string]uint32{
+		"/": 2, "/lost+found": 11, "/a": 12, "/a/z.txt": 13, "/a/b": 14, "/a/b/c": 15, "/top.txt": 16,
+		"/orphan/x": 20, // parent missing from the map: shown under a synthetic node
+	}
+	root := buildTree(paths)
+	types := map[uint32]string{2: "dir", 11: "dir", 12: "dir", 13: "file", 14: "dir", 15: "file", 16: "file", 20: "file"}
+
+	rows, cut := visibleRows(root, map[string]bool{"/": true}, types, 100)
+	if cut {
+		t.Fatal("truncated")
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Path)
+	}
+	want := []string{"/", "/a", "/lost+found", "/orphan", "/top.txt"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("root only: got %v, want %v", got, want)
+	}
+	if rows[1].HasKids != true || rows[1].Expanded || rows[1].Depth != 1 || rows[1].Type != "dir" {
+		t.Errorf("row /a = %+v", rows[1])
+	}
+	if rows[3].Ino != 0 || rows[3].Type != "" {
+		t.Errorf("synthetic /orphan = %+v", rows[3])
+	}
+
+	exp := defaultExpanded(root, len(paths))
+	rows, _ = visibleRows(root, exp, types, 100)
+	got = got[:0]
+	for _, r := range rows {
+		got = append(got, strings.Repeat(" ", r.Depth)+r.Name)
+	}
+	want = []string{"/", " a", "  b", "   c", "  z.txt", " lost+found", " orphan", "  x", " top.txt"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("expanded: got %q, want %q", got, want)
+	}
+
+	rows, cut = visibleRows(root, exp, types, 3)
+	if !cut || len(rows) != 3 {
+		t.Errorf("limit 3: %d rows, truncated %v", len(rows), cut)
+	}
+
+	// Big trees start collapsed.
+	if e := defaultExpanded(root, 5000); len(e) != 1 || !e["/"] {
+		t.Errorf("big tree expanded = %v", e)
+	}
+}
+
+func TestExtentRows(t *testing.T) {
+	leaf := func(l uint32, p uint64, n uint32, uw bool) ext4.ExtentReport {
+		return ext4.ExtentReport{Logical: l, Physical: p, Length: n, Unwritten: uw}
+	}
+	in := &ext4.InodeReport{
+		Extents: []ext4.ExtentReport{leaf(0, 1000, 8, false), leaf(8, 2000, 1, true)},
+		Tree: &ext4.ExtentNode{Depth: 1, Entries: 1, Max: 4, Index: []ext4.ExtentIndex{{
+			Logical: 0, Leaf: 500,
+			Child: &ext4.ExtentNode{Block: 500, Depth: 0, Entries: 2, Max: 84,
+				Leaves: []ext4.ExtentReport{leaf(0, 1000, 8, false), leaf(8, 2000, 1, true)}},
+		}}},
+	}
+	rows := extentRows(in, 100)
+	kinds := []string{}
+	for _, r := range rows {
+		kinds = append(kinds, r.Kind)
+	}
+	if want := []string{"node", "index", "node", "leaf", "leaf"}; !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("kinds %v, want %v", kinds, want)
+	}
+	if !strings.Contains(rows[0].Text, "i_block") || !strings.Contains(rows[2].Text, "block 500") {
+		t.Errorf("node texts %q, %q", rows[0].Text, rows[2].Text)
+	}
+	if r := rows[3]; r.Logical != "0–7" || r.Physical != "1000–1007" || r.Length != 8 || r.Unwritten || r.Level != 3 {
+		t.Errorf("leaf 0 = %+v", r)
+	}
+	if r := rows[4]; r.Logical != "8" || r.Physical != "2000" || !r.Unwritten {
+		t.Errorf("leaf 1 = %+v", r)
+	}
+
+	// Block-mapped (ext2/3) inodes have no tree: the flat list is shown.
+	flat := extentRows(&ext4.InodeReport{Extents: in.Extents}, 100)
+	if len(flat) != 2 || flat[0].Kind != "leaf" || flat[0].Level != 0 {
+		t.Errorf("flat = %+v", flat)
+	}
+
+	// The limit cuts and says so.
+	cut := extentRows(in, 2)
+	if last := cut[len(cut)-1]; !strings.Contains(last.Text, "not shown") {
+		t.Errorf("cut rows end with %+v", last)
+	}
+
+	// A cycle in a (corrupt) tree built by hand ends at the depth bound.
+	loop := &ext4.ExtentNode{Depth: 1}
+	loop.Index = []ext4.ExtentIndex{{Child: loop}}
+	if n := len(extentRows(&ext4.InodeReport{Tree: loop}, 1000)); n > 40 {
+		t.Errorf("looping tree gave %d rows", n)
+	}
+}
+
+func TestHexDump(t *testing.T) {
+	b := []byte("hello, ext4play!\x00\x01\xff")
+	lines := hexDump(b, 0)
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	want0 := hexLine{Offset: "00000000", Hex: "68 65 6c 6c 6f 2c 20 65  78 74 34 70 6c 61 79 21", ASCII: "hello, ext4play!"}
+	if lines[0] != want0 {
+		t.Errorf("line 0 = %+v", lines[0])
+	}
+	if lines[1].Offset != "00000010" || lines[1].ASCII != "..." || !strings.HasPrefix(lines[1].Hex, "00 01 ff ") {
+		t.Errorf("line 1 = %+v", lines[1])
+	}
+	// Short lines are padded so the ASCII column stays aligned.
+	if len(lines[1].Hex) != len(lines[0].Hex) {
+		t.Errorf("padded width %d, full width %d", len(lines[1].Hex), len(lines[0].Hex))
+	}
+	if len(hexDump(nil, 0)) != 0 {
+		t.Error("empty input gave lines")
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	cases := []struct{ got, want string }{
+		{modeString("dir", 0o755), "drwxr-xr-x"},
+		{modeString("file", 0o644), "-rw-r--r--"},
+		{modeString("symlink", 0o777), "lrwxrwxrwx"},
+		{modeString("file", 0o4755), "-rwsr-xr-x"},
+		{modeString("dir", 0o1777), "drwxrwxrwt"},
+		{modeString("file", 0o2644), "-rw-r-Sr--"},
+		{modeString("weird", 0), "?---------"},
+		{thousands(0), "0"},
+		{thousands(999), "999"},
+		{thousands(1000), "1,000"},
+		{thousands(1048576), "1,048,576"},
+		{humanBytes(512), "512 B"},
+		{humanBytes(8 << 20), "8.0 MiB"},
+		{humanBytes(1536), "1.5 KiB"},
+		{unixTime(0), "—"},
+		{unixTime(1700000000), "2023-11-14 22:13:20Z"},
+		{percent(1, 4), "25.0%"},
+		{percent(1, 0), "—"},
+		{blockRange(5, 1), "5"},
+		{blockRange(5, 3), "5–7"},
+	}
+	for i, c := range cases {
+		if c.got != c.want {
+			t.Errorf("case %d: got %q, want %q", i, c.got, c.want)
+		}
+	}
+}
+
+func TestStripCells(t *testing.T) {
+	cells := stripCells([]uint8{0, 1, 128, 255}, 0, 8191)
+	classes := []string{}
+	for _, c := range cells {
+		classes = append(classes, c.Class)
+	}
+	// Any use at all is visible (level ≥ 1); full is l8.
+	if want := []string{"l0", "l1", "l5", "l8"}; !reflect.DeepEqual(classes, want) {
+		t.Errorf("classes %v, want %v", classes, want)
+	}
+	if cells[1].Title != "blocks 2048–4095: 0% used" || cells[3].X != 3 {
+		t.Errorf("cell 1 %+v, cell 3 %+v", cells[1], cells[3])
+	}
+}
+
+func TestParseSamples(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{`[{"name":"sample-ext4.img.zst","bytes":1234},{"name":"corrupt-sb.img.zst","bytes":9}]`, []string{"sample-ext4.img.zst", "corrupt-sb.img.zst"}},
+		{`["a.img.gz", "b.img"]`, []string{"a.img.gz", "b.img"}},
+		{`{"images":[{"file":"x/y.img.xz","title":"Y"}]}`, []string{"y.img.xz"}},
+	} {
+		ss, err := parseSamples([]byte(tc.in))
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		var got []string
+		for _, s := range ss {
+			got = append(got, s.File)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %v", tc.in, got)
+		}
+	}
+	// The server's SPA fallback answers a missing index with the page.
+	if _, err := parseSamples([]byte("<!doctype html><html>")); err == nil || !strings.Contains(err.Error(), "not a JSON list") {
+		t.Errorf("html: err = %v", err)
+	}
+	if _, err := parseSamples([]byte(`[{"title":"no file"}]`)); err == nil {
+		t.Error("entry without a file name accepted")
+	}
+}
+
+func TestDefaultSample(t *testing.T) {
+	ss := func(names ...string) []sample {
+		var out []sample
+		for _, n := range names {
+			out = append(out, sample{File: n})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		in   []sample
+		want string
+	}{
+		{ss("corrupt-a.img.zst", "sample-ext2.img.zst", "sample-ext4.img.zst"), "sample-ext4.img.zst"},
+		{ss("corrupt-a.img.zst", "sample-ext2.img.zst"), "sample-ext2.img.zst"},
+		{ss("corrupt-a.img.zst"), "corrupt-a.img.zst"},
+		{nil, ""},
+	} {
+		if got := defaultSample(tc.in); got != tc.want {
+			t.Errorf("defaultSample(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
