@@ -62,12 +62,17 @@ func (v *Volume) walkNode(ino uint32, in *Inode, b []byte, wantDepth int, level 
 	if err != nil {
 		return fmt.Errorf("ext4: inode %d extent node (level %d): %w", ino, level, err)
 	}
-	capacity := (len(b) - ExtentEntrySize) / ExtentEntrySize
-	if err := h.Check(capacity, wantDepth); err != nil {
+	if err := h.Check(len(b), wantDepth); err != nil {
 		return fmt.Errorf("ext4: inode %d extent node (level %d): %w", ino, level, err)
 	}
 	if level > EXT4_MAX_EXTENT_DEPTH {
 		return fmt.Errorf("ext4: inode %d extent tree deeper than %d: %w", ino, EXT4_MAX_EXTENT_DEPTH, EUCLEAN)
+	}
+	if level > 0 && v.csum {
+		off := ExtentTailOffset(h.Max)
+		if off+4 > len(b) || getLE32(b, off) != ExtentBlockCsum(v.cs.InodeSeed(ino, in.Generation), b, h.Max) {
+			return fmt.Errorf("ext4: inode %d extent block at level %d: %w", ino, level, ErrChecksum)
+		}
 	}
 	for i := 0; i < int(h.Entries); i++ {
 		e := b[ExtentEntrySize*(i+1):]

@@ -188,3 +188,16 @@ func e2fsckClean(t testing.TB, path string) {
 		t.Errorf("e2fsck -fn %s: %v\n%s", path, err, out)
 	}
 }
+
+// runDebugfsFile runs a debugfs command file (-f) on an image.
+func runDebugfsFile(t testing.TB, path, cmdFile string) string {
+	t.Helper()
+	tool := needTool(t, "debugfs")
+	cmd := exec.Command(tool, "-f", cmdFile, path)
+	cmd.Env = e2fsEnv(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("debugfs -f %s %s: %v", cmdFile, path, err)
+	}
+	return string(out)
+}
