@@ -114,7 +114,7 @@ func (t *Trace) Chrome() *ChromeFile {
 			} else {
 				args["footprint"] = a.String()
 			}
-			out = append(out, ChromeEvent{Name: e.Label, Cat: "step", Ph: "X", Ts: base, Dur: stepSliceUs, Pid: pid, Tid: tid, Args: args})
+			out = append(out, ChromeEvent{Name: t.Str(e.Label), Cat: "step", Ph: "X", Ts: base, Dur: stepSliceUs, Pid: pid, Tid: tid, Args: args})
 		case EvSpawn:
 			parent := e.Arg
 			ppid, ptid, pok := where(parent)
@@ -123,12 +123,12 @@ func (t *Trace) Chrome() *ChromeFile {
 			}
 			id := fmt.Sprintf("flow-%d", e.Task)
 			out = append(out,
-				ChromeEvent{Name: e.Label, Cat: "flow", Ph: "s", Ts: base + stepSliceUs/2, Pid: ppid, Tid: ptid, ID: id},
-				ChromeEvent{Name: e.Label, Cat: "flow", Ph: "f", Bp: "e", Ts: int64(firstStep[e.Task])*usPerStep + stepSliceUs/2, Pid: pid, Tid: tid, ID: id})
+				ChromeEvent{Name: t.Tasks[e.Task].Name, Cat: "flow", Ph: "s", Ts: base + stepSliceUs/2, Pid: ppid, Tid: ptid, ID: id},
+				ChromeEvent{Name: t.Tasks[e.Task].Name, Cat: "flow", Ph: "f", Bp: "e", Ts: int64(firstStep[e.Task])*usPerStep + stepSliceUs/2, Pid: pid, Tid: tid, ID: id})
 		case EvEnter:
 			if ok {
 				depth[e.Task]++
-				out = append(out, ChromeEvent{Name: e.Label, Cat: "func", Ph: "B", Ts: ts, Pid: pid, Tid: tid})
+				out = append(out, ChromeEvent{Name: t.stackFunc(e.Stack), Cat: "func", Ph: "B", Ts: ts, Pid: pid, Tid: tid})
 			}
 		case EvExit:
 			if ok && depth[e.Task] > 0 {
@@ -200,6 +200,13 @@ func (t *Trace) Chrome() *ChromeFile {
 		}
 	}
 	return &ChromeFile{TraceEvents: out, DisplayTimeUnit: "ms"}
+}
+
+func (t *Trace) stackFunc(id int32) string {
+	if id <= 0 || int(id) >= len(t.Stacks) {
+		return "?"
+	}
+	return t.Stacks[id].Func
 }
 
 type holdKey struct {

@@ -168,11 +168,11 @@ type Kind uint8
 const (
 	// EvStep: Task executes its pending point. Label, Stack, Loc/Arg = footprint (loc, access).
 	EvStep Kind = iota
-	// EvSpawn: Task is created. Arg = parent task (-1 at setup); Label = name.
+	// EvSpawn: Task is created. Arg = parent task (-1 at setup).
 	EvSpawn
 	// EvState: Task's state changes to New (TaskStatus); Loc = what it waits on.
 	EvState
-	// EvEnter: Task enters model function Label; Stack = new stack node.
+	// EvEnter: Task enters a model function; Stack = the new stack node (its Func).
 	EvEnter
 	// EvExit: Task leaves its innermost function; Stack = new stack node.
 	EvExit
@@ -238,8 +238,9 @@ func (m LockMode) String() string {
 	return "write"
 }
 
-// Event is one point or state change. It is a flat value so that recording
-// is an append to a pre-grown slice: no allocation per event.
+// Event is one point or state change. It is a flat value without pointers
+// so that recording is an append the garbage collector never scans; the
+// step label is an index into Trace.Strings.
 type Event struct {
 	Step  int32
 	Kind  Kind
@@ -247,9 +248,9 @@ type Event struct {
 	Loc   int32
 	Arg   int32
 	Stack int32
+	Label int32 // EvStep: index into Trace.Strings
 	Old   int64
 	New   int64
-	Label string
 }
 
 // Task describes one simulated task.
@@ -272,8 +273,17 @@ type Trace struct {
 	Locs     []Loc
 	Stacks   []StackNode
 	Events   []Event
+	Strings  []string // step labels
 	Verdicts []Verdict
 	Steps    int // steps executed
+}
+
+// Str returns string i of the label table ("" when out of range).
+func (t *Trace) Str(i int32) string {
+	if i < 0 || int(i) >= len(t.Strings) {
+		return ""
+	}
+	return t.Strings[i]
 }
 
 // Stack returns the function names of stack node id, outermost first.

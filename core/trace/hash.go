@@ -46,7 +46,11 @@ func (t *Trace) Hash() string {
 		w.int(int64(e.Stack))
 		w.int(e.Old)
 		w.int(e.New)
-		w.str(e.Label)
+		w.int(int64(e.Label))
+	}
+	w.int(int64(len(t.Strings)))
+	for _, s := range t.Strings {
+		w.str(s)
 	}
 	w.int(int64(len(t.Verdicts)))
 	for i := range t.Verdicts {

@@ -45,6 +45,7 @@ type Waiter struct {
 // holders and waiters, object lifetimes, refcounts and field values.
 // Per-location slices are indexed by location id.
 type State struct {
+	tr       *Trace
 	Step     int
 	Tasks    []TaskState
 	Vals     []int64   // vars: value; objects: refcount
@@ -58,6 +59,7 @@ type State struct {
 func newState(t *Trace) *State {
 	n := len(t.Locs)
 	st := &State{
+		tr:      t,
 		Tasks:   make([]TaskState, len(t.Tasks)),
 		Vals:    make([]int64, n),
 		Life:    make([]Life, n),
@@ -80,6 +82,7 @@ func newState(t *Trace) *State {
 // Clone is a deep copy.
 func (st *State) Clone() *State {
 	c := &State{
+		tr:       st.tr,
 		Step:     st.Step,
 		Tasks:    append([]TaskState(nil), st.Tasks...),
 		Vals:     append([]int64(nil), st.Vals...),
@@ -125,7 +128,7 @@ func (st *State) apply(e *Event) {
 	switch e.Kind {
 	case EvStep:
 		if ts != nil {
-			ts.Label = e.Label
+			ts.Label = st.tr.Str(e.Label)
 			ts.Stack = e.Stack
 			ts.Steps++
 		}
