@@ -201,3 +201,17 @@ func runDebugfsFile(t testing.TB, path, cmdFile string) string {
 	}
 	return string(out)
 }
+
+// lookTool finds an e2fsprogs tool without skipping.
+func lookTool(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, d := range []string{"/sbin", "/usr/sbin"} {
+		p := filepath.Join(d, name)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
+}
