@@ -59,6 +59,9 @@ func DecodeSchedule(text string) (Schedule, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadSchedule, err)
 	}
+	if len(buf) == 0 {
+		return nil, fmt.Errorf("%w: no version byte", ErrBadSchedule)
+	}
 	if buf[0] != scheduleVersion {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrBadSchedule, buf[0], scheduleVersion)
 	}
