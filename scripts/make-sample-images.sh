@@ -48,7 +48,7 @@ text 200 notes > "$src/home/user/notes.txt"
 printf 'package main\n\nfunc main() { println("hi") }\n' > "$src/home/user/projects/ext4play/main.go"
 : > "$src/empty"
 : > "$src/prealloc"
-text 400 frag > "$src/fragmented"
+text 2600 frag > "$src/fragmented"
 # sparse: 8 KiB of data, a 1 MiB hole, 4 KiB of data, then a hole to 4 MiB
 { text 120 sparse-head; } > "$src/sparse"
 truncate -s 1M "$src/sparse"
