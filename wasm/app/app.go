@@ -16,7 +16,7 @@ import (
 // Limits that keep the page responsive on big images: the DOM, not the
 // reader, is the bottleneck (vugu re-renders every row on each event).
 const (
-	inodeRowsMax  = 400
+	inodeRowsMax  = 250
 	treeRowsMax   = 2000
 	extentRowsMax = 300
 	previewBytes  = 512
@@ -57,6 +57,9 @@ type Root struct {
 	dragging    bool
 	problemsMin bool // problems panel collapsed
 
+	treeGen int // bumped whenever expanded changes
+	memo    memo
+
 	firstRenderDone bool
 }
 
@@ -77,6 +80,7 @@ func (c *Root) setImage(img *opened) {
 	r := img.Report
 	c.tree = buildTree(r.Paths)
 	c.expanded = defaultExpanded(c.tree, len(r.Paths))
+	c.treeGen++
 	c.types = make(map[uint32]string, len(r.Inodes))
 	c.byIno = make(map[uint32]*ext4.InodeReport, len(r.Inodes))
 	for i := range r.Inodes {
@@ -133,17 +137,21 @@ func (c *Root) selectIno(ino uint32) {
 // SelectPath selects the inode behind a tree row, toggling directories.
 func (c *Root) SelectPath(p string, ino uint32) {
 	if len(c.childrenOf(p)) > 0 && c.selIno == ino {
-		c.expanded[p] = !c.expanded[p]
+		c.Toggle(p)
 		return
 	}
-	if c.types[ino] == "dir" {
+	if c.types[ino] == "dir" && !c.expanded[p] {
 		c.expanded[p] = true
+		c.treeGen++
 	}
 	c.selectIno(ino)
 }
 
 // Toggle opens or closes a directory in the tree.
-func (c *Root) Toggle(p string) { c.expanded[p] = !c.expanded[p] }
+func (c *Root) Toggle(p string) {
+	c.expanded[p] = !c.expanded[p]
+	c.treeGen++
+}
 
 // SelectIno selects an inode from the inode table.
 func (c *Root) SelectIno(ino uint32) { c.selectIno(ino) }

@@ -13,9 +13,9 @@ type BitmapStrip struct {
 }
 
 func (c *BitmapStrip) viewBox() string {
-	n := len(c.Cells)
-	if n == 0 {
-		n = 1
+	n := 1
+	if k := len(c.Cells); k > 0 {
+		n = c.Cells[k-1].X + c.Cells[k-1].W
 	}
 	return "0 0 " + strconv.Itoa(n) + " 1"
 }

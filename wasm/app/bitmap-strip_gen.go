@@ -38,9 +38,10 @@ func (c *BitmapStrip) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgiterkey
 				cell := cell
 				_ = cell
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "y", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "width", Val: "1"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "1"}}}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "y", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "1"}}}
 				vgparent.AppendChild(vgn)
 				vgn.AddAttrInterface("class", cell.Class)
+				vgn.AddAttrInterface("width", cell.W)
 				vgn.AddAttrInterface("x", cell.X)
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t"}

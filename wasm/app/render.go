@@ -129,7 +129,7 @@ type groupRow struct {
 	UsedPc   string
 }
 
-func (c *Root) groupRows() []groupRow {
+func (c *Root) computeGroupRows() []groupRow {
 	r := c.img.Report
 	rows := make([]groupRow, len(r.Groups))
 	for i := range r.Groups {
@@ -144,7 +144,7 @@ func (c *Root) groupRows() []groupRow {
 			Range:    fmt.Sprintf("%d–%d", g.FirstBlock, g.LastBlock),
 			Flags:    strings.Join(g.Flags, " "),
 			FlagTags: groupFlagTags(g.Flags),
-			Cells:    stripCells(g.BitmapStrip, g.FirstBlock, g.LastBlock),
+			Cells:    stripCells(g.BitmapStrip),
 			UsedPc:   percent(used, span),
 		}
 	}
@@ -165,7 +165,7 @@ type inodeRow struct {
 // inodeRows lists inodes matching the filter (inode number, path fragment,
 // type, flag or mapping), at most inodeRowsMax of them. total is the number
 // that matched.
-func (c *Root) inodeRows() (rows []inodeRow, total int) {
+func (c *Root) computeInodeRows() (rows []inodeRow, total int) {
 	f := strings.ToLower(c.inodeFilter)
 	for i := range c.img.Report.Inodes {
 		in := &c.img.Report.Inodes[i]
@@ -219,13 +219,13 @@ func (c *Root) inodeCountNote() string {
 }
 
 func (c *Root) treeRows() []treeRow {
-	rows, _ := visibleRows(c.tree, c.expanded, c.types, treeRowsMax)
-	return rows
+	c.fillTreeCache()
+	return c.memo.tree
 }
 
 func (c *Root) treeTruncated() bool {
-	_, t := visibleRows(c.tree, c.expanded, c.types, treeRowsMax)
-	return t
+	c.fillTreeCache()
+	return c.memo.treeCut
 }
 
 func (c *Root) childrenOf(p string) []*treeNode {
@@ -487,11 +487,12 @@ func groupFlagTags(flags []string) []flagTag {
 		t := flagTag{Short: f, Name: "EXT4_BG_" + f}
 		switch f {
 		case "INODE_UNINIT":
-			t.Short, t.Class = "I_UNINIT", "uninit"
+			t.Short, t.Class = "IU", "uninit"
 		case "BLOCK_UNINIT":
-			t.Short, t.Class = "B_UNINIT", "uninit"
+			t.Short, t.Class = "BU", "uninit"
 		case "ITABLE_ZEROED":
-			t.Short, t.Class = "ZEROED", "zeroed"
+			// e2fsprogs' name; the kernel calls it EXT4_BG_INODE_ZEROED.
+			t.Short, t.Class, t.Name = "IZ", "zeroed", "EXT4_BG_INODE_ZEROED (ITABLE_ZEROED)"
 		}
 		tags = append(tags, t)
 	}
@@ -524,4 +525,46 @@ func (c *Root) leafName() string {
 		return "run"
 	}
 	return "extent"
+}
+
+// memo caches the derived rows between renders: vugu rebuilds the whole page
+// on every event, and on an image with thousands of inodes recomputing each
+// table several times per build is what makes clicks feel slow. Entries are
+// keyed by what they depend on.
+type memo struct {
+	groupsOf *opened
+	groups   []groupRow
+
+	inodesOf  *opened
+	inodesKey string
+	inodes    []inodeRow
+	inodesN   int
+
+	treeOf  *opened
+	treeGen int
+	tree    []treeRow
+	treeCut bool
+}
+
+func (c *Root) groupRows() []groupRow {
+	if c.memo.groupsOf != c.img {
+		c.memo.groupsOf, c.memo.groups = c.img, c.computeGroupRows()
+	}
+	return c.memo.groups
+}
+
+func (c *Root) inodeRows() ([]inodeRow, int) {
+	key := c.inodeFilter + "\x00" + strconv.FormatUint(uint64(c.selIno), 10)
+	if c.memo.inodesOf != c.img || c.memo.inodesKey != key {
+		c.memo.inodes, c.memo.inodesN = c.computeInodeRows()
+		c.memo.inodesOf, c.memo.inodesKey = c.img, key
+	}
+	return c.memo.inodes, c.memo.inodesN
+}
+
+func (c *Root) fillTreeCache() {
+	if c.memo.treeOf != c.img || c.memo.treeGen != c.treeGen {
+		c.memo.tree, c.memo.treeCut = visibleRows(c.tree, c.expanded, c.types, treeRowsMax)
+		c.memo.treeOf, c.memo.treeGen = c.img, c.treeGen
+	}
 }

@@ -202,6 +202,18 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t"}
 			vgparent.AppendChild(vgn)
+			if c.img == nil && c.busy == "" {
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "st-note"}}}
+				vgparent.AppendChild(vgn)
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "no image open"}
+					vgparent.AppendChild(vgn)
+				}
+			}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t"}
+			vgparent.AppendChild(vgn)
 			if c.img != nil {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3)} // <vg-template>
 				vgparent.AppendChild(vgn)
@@ -660,7 +672,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							_ = vgparent
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t"}
 							vgparent.AppendChild(vgn)
-							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tbl"}}}
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "tbl tbl-groups"}}}
 							vgparent.AppendChild(vgn)
 							{
 								vgparent := vgn
@@ -669,7 +681,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
 								vgparent.AppendChild(vgn)
-								vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3E#\x3C/th\x3E\x3Cth class=\"num\"\x3Eblocks\x3C/th\x3E\x3Cth class=\"num\"\x3Ebbitmap\x3C/th\x3E\x3Cth class=\"num\"\x3Eibitmap\x3C/th\x3E\x3Cth class=\"num\"\x3Eitable\x3C/th\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3Efree blk\x3C/th\x3E\x3Cth class=\"num\"\x3Efree ino\x3C/th\x3E\x3Cth class=\"num\"\x3Edirs\x3C/th\x3E\x3Cth class=\"num\"\x3Eunused\x3C/th\x3E\x3Cth\x3Eflags\x3C/th\x3E\x3Cth class=\"num\"\x3Ecsum\x3C/th\x3E\n\t\t\t\t\t\t\x3C/tr\x3E"))
+								vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3E#\x3C/th\x3E\x3Cth class=\"num\"\x3Eblocks\x3C/th\x3E\x3Cth class=\"num\"\x3Ebbitmap\x3C/th\x3E\x3Cth class=\"num\"\x3Eibitmap\x3C/th\x3E\x3Cth class=\"num\"\x3Eitable\x3C/th\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3Efree blk\x3C/th\x3E\x3Cth class=\"num\"\x3Efree ino\x3C/th\x3E\x3Cth class=\"num\"\x3Edirs\x3C/th\x3E\x3Cth class=\"num\"\x3Eunused\x3C/th\x3E\x3Cth title=\"IU = EXT4_BG_INODE_UNINIT, BU = EXT4_BG_BLOCK_UNINIT, IZ = EXT4_BG_INODE_ZEROED\"\x3Eflags\x3C/th\x3E\x3Cth class=\"num\"\x3Ecsum\x3C/th\x3E\n\t\t\t\t\t\t\x3C/tr\x3E"))
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t"}
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}

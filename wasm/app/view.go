@@ -330,32 +330,27 @@ func percent(part, whole uint64) string {
 	return fmt.Sprintf("%.1f%%", 100*float64(part)/float64(whole))
 }
 
-// stripCell is one rectangle of a bitmap strip: its x position and a shade
-// class l0 (free) … l8 (full).
+// stripCell is one rectangle of a bitmap strip: a run of W adjacent
+// buckets at X with the same shade class, l0 (free) … l8 (full).
 type stripCell struct {
-	X     int
+	X, W  int
 	Class string
-	Title string
 }
 
-// stripCells maps the reader's per-bucket usage (0..255) to shade classes.
-// Cells are drawn as SVG rects with class attributes because the page's CSP
-// forbids inline style attributes.
-func stripCells(buckets []uint8, first, last uint64) []stripCell {
-	cells := make([]stripCell, len(buckets))
-	span := last - first + 1
+// stripCells maps the reader's per-bucket usage (0..255) to shade classes
+// and merges equal neighbours, so a mostly empty or full group costs a
+// handful of SVG rects instead of one per bucket (vugu re-sets every
+// attribute of every element on each render). Cells are SVG rects with
+// class attributes because the page's CSP forbids inline style attributes.
+func stripCells(buckets []uint8) []stripCell {
+	var cells []stripCell
 	for i, v := range buckets {
-		level := (int(v)*8 + 254) / 255 // any use at all shows as level ≥ 1
-		lo := first + span*uint64(i)/uint64(len(buckets))
-		hi := first + span*uint64(i+1)/uint64(len(buckets))
-		if hi > lo {
-			hi--
+		class := "l" + strconv.Itoa((int(v)*8+254)/255) // any use at all shows as level ≥ 1
+		if n := len(cells); n > 0 && cells[n-1].Class == class {
+			cells[n-1].W++
+			continue
 		}
-		cells[i] = stripCell{
-			X:     i,
-			Class: "l" + strconv.Itoa(level),
-			Title: fmt.Sprintf("blocks %d–%d: %d%% used", lo, hi, (int(v)*100+127)/255),
-		}
+		cells = append(cells, stripCell{X: i, W: 1, Class: class})
 	}
 	return cells
 }

@@ -160,17 +160,18 @@ func TestFormatting(t *testing.T) {
 }
 
 func TestStripCells(t *testing.T) {
-	cells := stripCells([]uint8{0, 1, 128, 255}, 0, 8191)
-	classes := []string{}
-	for _, c := range cells {
-		classes = append(classes, c.Class)
+	cells := stripCells([]uint8{255, 255, 255, 1, 128, 0, 0, 0})
+	// Equal neighbours merge; any use at all is visible (level ≥ 1); full is l8.
+	want := []stripCell{{0, 3, "l8"}, {3, 1, "l1"}, {4, 1, "l5"}, {5, 3, "l0"}}
+	if !reflect.DeepEqual(cells, want) {
+		t.Errorf("cells %+v, want %+v", cells, want)
 	}
-	// Any use at all is visible (level ≥ 1); full is l8.
-	if want := []string{"l0", "l1", "l5", "l8"}; !reflect.DeepEqual(classes, want) {
-		t.Errorf("classes %v, want %v", classes, want)
+	if len(stripCells(nil)) != 0 {
+		t.Error("cells for an empty strip")
 	}
-	if cells[1].Title != "blocks 2048–4095: 0% used" || cells[3].X != 3 {
-		t.Errorf("cell 1 %+v, cell 3 %+v", cells[1], cells[3])
+	s := &BitmapStrip{Cells: cells}
+	if got := s.viewBox(); got != "0 0 8 1" {
+		t.Errorf("viewBox %q", got)
 	}
 }
 
