@@ -68,6 +68,8 @@ mke2fs -q -F -t ext4 -b 4096 -O metadata_csum,64bit,flex_bg -U "$uuid" -E hash_s
 	for b in $(seq 0 2 30); do echo "punch /fragmented $b $b"; done
 	echo "fallocate /prealloc 0 15"
 	echo "ea_set /home/user/notes.txt user.comment written-by-make-sample-images"
+	# Too big for the inode: goes to an xattr block.
+	echo "ea_set /etc/motd user.banner $(printf 'ext4play-%.0s' $(seq 1 40))"
 } > "$work/cmds"
 fix_ctimes "$img"
 debugfs -w -f "$work/cmds" "$img" >/dev/null 2>&1
