@@ -36,7 +36,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the bounds used when a Limits field is zero.
-var DefaultLimits = Limits{OpsPerSecond: 1000, MaxOpsPerJob: 1 << 18, RandomMapMaxUnits: 1 << 24}
+var DefaultLimits = Limits{OpsPerSecond: 1000, MaxOpsPerJob: 1 << 18, RandomMapMaxUnits: 1 << 21}
 
 func (l Limits) withDefaults() Limits {
 	if l.OpsPerSecond <= 0 {
@@ -190,9 +190,9 @@ type Stream struct {
 	rmap       *randomMap
 	contentKey uint64
 
-	pending   []VerifySpec    // written, not yet verified
-	pendingAt map[int64]int   // offset → index in pending (overwrites replace)
-	queue     []Op            // verify reads ready to emit
+	pending   []VerifySpec  // written, not yet verified
+	pendingAt map[int64]int // offset → index in pending (overwrites replace)
+	queue     []Op          // verify reads ready to emit
 	done      bool
 }
 

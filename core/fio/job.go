@@ -8,21 +8,21 @@ import (
 // Parse-time bounds. A job file beyond them is rejected with ErrLimit, so
 // neither parsing nor op generation can be made to allocate without bound.
 const (
-	MaxTextBytes  = 1 << 20          // whole job file
-	MaxLines      = 10000            // lines in the job file
-	MaxLineBytes  = 4096             // one line, after ${VAR} substitution
-	MaxNumJobs    = 64               // numjobs= of one section
-	MaxJobs       = 256              // jobs after numjobs expansion, whole file
-	MaxIODepth    = 4096             // iodepth=
-	MinBS         = 512              // the model works in 512-byte sectors
-	MaxBS         = 64 << 20         // bs= and each bssplit entry
-	MaxBSSplit    = 64               // entries in bssplit=
-	MaxFileSize   = int64(1) << 40   // filesize= (and size= when it sizes the file)
-	MaxSize       = int64(1) << 50   // size= (fio caps it at the file size anyway)
-	MaxNumberIOs  = int64(1) << 40   // number_ios=
-	MaxRuntime    = 24 * time.Hour   // runtime=
-	MaxVerifyBack = int64(1) << 20   // verify_backlog=
-	MaxVars       = 256              // entries in the variable map
+	MaxTextBytes  = 1 << 20        // whole job file
+	MaxLines      = 10000          // lines in the job file
+	MaxLineBytes  = 4096           // one line, after ${VAR} substitution
+	MaxNumJobs    = 64             // numjobs= of one section
+	MaxJobs       = 256            // jobs after numjobs expansion, whole file
+	MaxIODepth    = 4096           // iodepth=
+	MinBS         = 512            // the model works in 512-byte sectors
+	MaxBS         = 64 << 20       // bs= and each bssplit entry
+	MaxBSSplit    = 64             // entries in bssplit=
+	MaxFileSize   = int64(1) << 40 // filesize= (and size= when it sizes the file)
+	MaxSize       = int64(1) << 50 // size= (fio caps it at the file size anyway)
+	MaxNumberIOs  = int64(1) << 40 // number_ios=
+	MaxRuntime    = 24 * time.Hour // runtime=
+	MaxVerifyBack = int64(1) << 20 // verify_backlog=
+	MaxVars       = 256            // entries in the variable map
 )
 
 // BSSplit is one entry of bssplit=: block size Size is used for Perc

@@ -52,11 +52,11 @@ func TestParseGeneric300(t *testing.T) {
 	}
 	racer := "/mnt/scratch/racer"
 	wants := []want{
-		{"direct_aio_raicer.0", EngineLibaio, RWRandWrite, bs(128 << 10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
-		{"direct_aio_raicer.1", EngineLibaio, RWRandWrite, bs(128 << 10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
-		{"direct_aio_raicer.2", EngineLibaio, RWRandWrite, bs(128 << 10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
-		{"direct_aio_raicer.3", EngineLibaio, RWRandWrite, bs(128 << 10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
-		{"falloc_raicer.0", EngineFalloc, RWRandWrite, bs(128 << 10, 80, 512 << 10, 10, 32 << 10, 10), 1, false, racer, 100 * time.Second, false, VerifyNone},
+		{"direct_aio_raicer.0", EngineLibaio, RWRandWrite, bs(128<<10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
+		{"direct_aio_raicer.1", EngineLibaio, RWRandWrite, bs(128<<10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
+		{"direct_aio_raicer.2", EngineLibaio, RWRandWrite, bs(128<<10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
+		{"direct_aio_raicer.3", EngineLibaio, RWRandWrite, bs(128<<10, 100), 128, true, racer, 100 * time.Second, true, VerifyNone},
+		{"falloc_raicer.0", EngineFalloc, RWRandWrite, bs(128<<10, 80, 512<<10, 10, 32<<10, 10), 1, false, racer, 100 * time.Second, false, VerifyNone},
 		{"punch_hole_raicer.0", EngineFalloc, RWRandTrim, bs(4096, 100), 1, false, racer, 100 * time.Second, true, VerifyNone},
 		{"punch_hole_raicer.1", EngineFalloc, RWRandTrim, bs(4096, 100), 1, false, racer, 100 * time.Second, true, VerifyNone},
 		{"aio-dio-verifier.0", EngineLibaio, RWRandWrite, bs(4096, 100), 128, true, "/mnt/scratch/aio-dio-verifier", 0, false, VerifyCRC32C},
