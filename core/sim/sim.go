@@ -722,8 +722,9 @@ func b2i(b bool) int {
 // MightSleep is might_sleep(): where is the kernel location of the sleeping
 // call ("fs/jbd2/transaction.c: jbd2__journal_start"). In interrupt or
 // atomic context it is __might_sleep's BUG; the task continues, as in the
-// kernel. Each location is reported once per run.
-func (t *Task) MightSleep(where string) {
+// kernel. Each location is reported once per run. objs name the objects
+// involved (e.g. the io_end being converted) for the verdict.
+func (t *Task) MightSleep(where string, objs ...string) {
 	if !t.InAtomic() && !t.IRQsDisabled() {
 		return
 	}
@@ -737,7 +738,7 @@ func (t *Task) MightSleep(where string) {
 	s.sleepDup[where] = true
 	msg := fmt.Sprintf("BUG: sleeping function called from invalid context at %s\nin_atomic(): %d, irqs_disabled(): %d, pid: %d, name: %s",
 		where, b2i(t.InAtomic()), b2i(t.IRQsDisabled()), t.id, t.name)
-	s.report(trace.VerdictSleepInAtomic, "", msg)
+	s.report(trace.VerdictSleepInAtomic, "", msg, objs...)
 }
 
 // BUG is BUG_ON firing at where ("fs/buffer.c:1272"): the kernel oopses and
@@ -749,9 +750,9 @@ func (t *Task) BUG(where string, objs ...string) {
 
 // CheckIRQsOn is check_irqs_on() in fs/buffer.c (called by the buffer-head
 // LRU lookups): BUG when interrupts are disabled.
-func (t *Task) CheckIRQsOn() {
+func (t *Task) CheckIRQsOn(objs ...string) {
 	if t.IRQsDisabled() {
-		t.BUG("fs/buffer.c:1272")
+		t.BUG("fs/buffer.c:1272", objs...)
 	}
 }
 
