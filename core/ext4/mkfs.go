@@ -315,12 +315,13 @@ func (w *mkfsWriter) writeResizeInode() {
 	}
 	apb := w.bs / 4
 	dind := make([]byte, w.bs)
+	ind := make([]byte, w.bs)
 	backups := backupGroups(p.groupCount, w.r.geo.feat.sparseSuper)
 	for i := uint64(0); i < uint64(p.reservedGDT); i++ {
 		slot := (uint64(p.descBlocks) + i) % apb
 		blk := p.firstDataBlock + 1 + uint64(p.descBlocks) + i
 		binary.LittleEndian.PutUint32(dind[slot*4:], uint32(blk))
-		ind := make([]byte, w.bs)
+		// The device copies what it stores, so one buffer serves all.
 		for k, g := range backups {
 			binary.LittleEndian.PutUint32(ind[k*4:], uint32(blk+uint64(g)*uint64(p.blocksPerGroup)))
 		}

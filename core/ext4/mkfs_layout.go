@@ -767,7 +767,15 @@ func (ss *spanSet) add(start, end uint64) {
 		end = max(end, ss.s[j].end)
 		j++
 	}
-	ss.s = append(ss.s[:i], append([]blockSpan{{start, end}}, ss.s[j:]...)...)
+	switch {
+	case j == i: // insert
+		ss.s = append(ss.s, blockSpan{})
+		copy(ss.s[i+1:], ss.s[i:])
+		ss.s[i] = blockSpan{start, end}
+	default: // replace s[i:j] by one span
+		ss.s[i] = blockSpan{start, end}
+		ss.s = append(ss.s[:i+1], ss.s[j:]...)
+	}
 }
 
 // contains reports whether block b is used.

@@ -1,0 +1,44 @@
+package ext4
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkMkfs makes filesystems of the sizes the issue names, in
+// memory, and reports the device memory used (bytes of stored chunks).
+func BenchmarkMkfs(b *testing.B) {
+	for _, size := range []int64{64 << 20, 1 << 30, 16 << 30, 256 << 30} {
+		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
+			var used int64
+			for i := 0; i < b.N; i++ {
+				dev, err := Mkfs(MkfsOptions{Size: size, Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				used = dev.Used()
+			}
+			b.ReportMetric(float64(used)/(1<<20), "MiB-used")
+		})
+	}
+}
+
+// BenchmarkStress measures the write side: 200 random operations on a
+// 64 MiB filesystem.
+func BenchmarkStress(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dev, err := Mkfs(MkfsOptions{Size: 64 << 20, BlockSize: 4096, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := OpenVolume(dev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := Stress(v, StressOptions{Seed: uint64(i), Ops: 200}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
