@@ -193,6 +193,9 @@ func newSim(cfg Config) *Sim {
 	if cfg.TasksMax <= 0 {
 		cfg.TasksMax = DefaultTasksMax
 	}
+	if cfg.TasksMax > ScheduleValueMax {
+		cfg.TasksMax = ScheduleValueMax // every choice must stay encodable
+	}
 	if cfg.QueueMax <= 0 {
 		cfg.QueueMax = DefaultQueueMax
 	}
