@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -687,5 +688,18 @@ func TestDeterminismHash(t *testing.T) {
 	const want = "e3fe4e0fb1a221e5440829d17125562b11b878249425046e83877af67a515b23"
 	if hashes[0] != want {
 		t.Errorf("trace hash seed 42: %s (%d steps), want %s", hashes[0], r.Steps, want)
+	}
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := range 50 {
+		Run(contention(3), Config{Strategy: Random(uint64(i)), StepsMax: 40}) // stopped mid-run
+		Run(abba, Config{Strategy: Random(uint64(i))})                       // verdicts
+		Run(lostUpdate, Config{Strategy: Random(uint64(i))})
+	}
+	DFS(abba, DFSConfig{Config: Config{NoLockdep: true}, PreemptionBound: -1, Reduction: ReductionDPOR})
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Fatalf("goroutines: %d before, %d after", before, after)
 	}
 }
