@@ -14,6 +14,7 @@ type Work struct {
 	name    string
 	fn      func(t *Task)
 	pending bool
+	flow    int32
 	lblRun  string
 }
 
@@ -70,6 +71,7 @@ func (wq *Workqueue) QueueWork(t *Task, w *Work) bool {
 		return false
 	}
 	w.pending = true
+	w.flow = s.flowStart()
 	wq.queue = append(wq.queue, w)
 	if wq.maxActive <= 0 || wq.active < wq.maxActive {
 		wq.active++
@@ -90,6 +92,7 @@ func (wq *Workqueue) worker(t *Task) {
 		w := wq.queue[0]
 		wq.queue = wq.queue[:copy(wq.queue, wq.queue[1:])]
 		w.pending = false
+		t.s.flowEnd(w.flow)
 		t.Enter(w.name)
 		w.fn(t)
 		t.Exit()
@@ -148,8 +151,10 @@ func (q *BlockQueue) SubmitBio(t *Task, name string, endIO func(t *Task)) {
 	}
 	q.inflight++
 	q.bios++
+	flow := q.s.flowStart()
 	q.s.Spawn(fmt.Sprintf("irq/%s:%s", q.name, name), q.ctx, func(c *Task) {
 		c.Point(q.lblComplete, Footprint{Loc: q.loc, Access: Write})
+		c.s.flowEnd(flow)
 		c.Enter("bio_endio")
 		endIO(c)
 		c.Exit()

@@ -149,6 +149,7 @@ type Sim struct {
 	strIndex map[string]int32 // label -> index in rec.Strings
 	lastStr  string
 	lastID   int32
+	flowSeq  int32
 	verdicts []Verdict
 	stopping bool
 	ended    bool
@@ -419,6 +420,22 @@ func (s *Sim) emit(e trace.Event) {
 	if s.rec != nil {
 		e.Step = int32(s.step)
 		s.rec.Events = append(s.rec.Events, e)
+	}
+}
+
+// flowStart records the cause end of a causal arrow and returns its id.
+func (s *Sim) flowStart() int32 {
+	s.flowSeq++
+	if s.rec != nil && s.cur != nil {
+		s.emit(trace.Event{Kind: trace.EvFlow, Task: s.cur.id, Loc: -1, Arg: s.flowSeq, New: 0})
+	}
+	return s.flowSeq
+}
+
+// flowEnd records the effect end of arrow id in the running task's step.
+func (s *Sim) flowEnd(id int32) {
+	if s.rec != nil && s.cur != nil && id > 0 {
+		s.emit(trace.Event{Kind: trace.EvFlow, Task: s.cur.id, Loc: -1, Arg: id, New: 1})
 	}
 }
 

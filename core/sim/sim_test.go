@@ -695,7 +695,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for i := range 50 {
 		Run(contention(3), Config{Strategy: Random(uint64(i)), StepsMax: 40}) // stopped mid-run
-		Run(abba, Config{Strategy: Random(uint64(i))})                       // verdicts
+		Run(abba, Config{Strategy: Random(uint64(i))})                        // verdicts
 		Run(lostUpdate, Config{Strategy: Random(uint64(i))})
 	}
 	DFS(abba, DFSConfig{Config: Config{NoLockdep: true}, PreemptionBound: -1, Reduction: ReductionDPOR})

@@ -71,14 +71,22 @@ func (t *Trace) Chrome() *ChromeFile {
 		return chromePid(t.Tasks[task].Ctx), chromeTid(task), true
 	}
 
-	firstStep := make([]int32, len(t.Tasks))
-	for i := range firstStep {
-		firstStep[i] = -1
-	}
+	// Arrows are drawn only when both ends were recorded.
+	// An end counts when its task has a step slice at that step to bind to.
+	flowEnds := map[int32]int{}
+	stepOf := make([]int32, len(t.Tasks))
 	for i := range t.Events {
 		e := &t.Events[i]
-		if e.Kind == EvStep && e.Task >= 0 && int(e.Task) < len(t.Tasks) && firstStep[e.Task] < 0 {
-			firstStep[e.Task] = e.Step
+		if e.Task < 0 || int(e.Task) >= len(t.Tasks) {
+			continue
+		}
+		switch e.Kind {
+		case EvStep:
+			stepOf[e.Task] = e.Step
+		case EvFlow:
+			if stepOf[e.Task] == e.Step && e.Step > 0 {
+				flowEnds[e.Arg] |= 1 << e.New
+			}
 		}
 	}
 
@@ -115,16 +123,16 @@ func (t *Trace) Chrome() *ChromeFile {
 				args["footprint"] = a.String()
 			}
 			out = append(out, ChromeEvent{Name: t.Str(e.Label), Cat: "step", Ph: "X", Ts: base, Dur: stepSliceUs, Pid: pid, Tid: tid, Args: args})
-		case EvSpawn:
-			parent := e.Arg
-			ppid, ptid, pok := where(parent)
-			if !ok || !pok || lastStep[parent] != e.Step || firstStep[e.Task] < 0 {
+		case EvFlow:
+			// Bind to the step slice of the task running this step.
+			if !ok || lastStep[e.Task] != e.Step || flowEnds[e.Arg] != 3 {
 				continue
 			}
-			id := fmt.Sprintf("flow-%d", e.Task)
-			out = append(out,
-				ChromeEvent{Name: t.Tasks[e.Task].Name, Cat: "flow", Ph: "s", Ts: base + stepSliceUs/2, Pid: ppid, Tid: ptid, ID: id},
-				ChromeEvent{Name: t.Tasks[e.Task].Name, Cat: "flow", Ph: "f", Bp: "e", Ts: int64(firstStep[e.Task])*usPerStep + stepSliceUs/2, Pid: pid, Tid: tid, ID: id})
+			ce := ChromeEvent{Name: "causes", Cat: "flow", Ph: "s", Ts: base + stepSliceUs/2, Pid: pid, Tid: tid, ID: fmt.Sprintf("flow-%d", e.Arg)}
+			if e.New == 1 {
+				ce.Ph, ce.Bp = "f", "e"
+			}
+			out = append(out, ce)
 		case EvEnter:
 			if ok {
 				depth[e.Task]++

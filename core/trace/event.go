@@ -192,10 +192,13 @@ const (
 	EvRef
 	// EvVerdict: an invariant was violated; Arg = index into Trace.Verdicts.
 	EvVerdict
+	// EvFlow: a causal link (submit_bio -> completion, queue_work -> work
+	// start); Arg = flow id, New = 0 at the cause, 1 at the effect.
+	EvFlow
 	kindCount
 )
 
-var kindNames = [kindCount]string{"step", "spawn", "state", "enter", "exit", "acquire", "release", "wait", "obj-new", "obj-free", "var", "ref", "verdict"}
+var kindNames = [kindCount]string{"step", "spawn", "state", "enter", "exit", "acquire", "release", "wait", "obj-new", "obj-free", "var", "ref", "verdict", "flow"}
 
 func (k Kind) String() string {
 	if k < kindCount {
