@@ -132,7 +132,7 @@ func TestStrictDecoding(t *testing.T) {
 	good := string(validJSON(t))
 	for _, c := range []struct {
 		name, text, want string
-		kind           error
+		kind             error
 	}{
 		{"unknown top", strings.Replace(good, `"version": 1,`, `"version": 1, "colour": "red",`, 1), `$.colour: unknown field`, ErrInvalid},
 		{"unknown nested", strings.Replace(good, `"strategy": "random",`, `"strategy": "random", "sed": 5,`, 1), `$.scheduler.sed: unknown field (known: choices, dfs_bound, pct_depth, seed, strategy)`, ErrInvalid},
