@@ -185,6 +185,10 @@ test('selected file: extent list and first bytes equal debugfs', { skip }, async
 		return { logical: first(cell('logical')), length: Number(cell('length')), physical: first(cell('physical')), unwritten: r.getAttribute('data-unwritten') === 'true' };
 	}));
 	assert.deepEqual(got, want, `extents of ${p}`);
+	// Index blocks debugfs lists as (ETBn) appear as index entries of the tree.
+	const etb = (sh('debugfs', ['-R', `stat "${p}"`, raw]).match(/\(ETB\d+\)/g) || []).length;
+	const idx = await page.locator('[data-testid="extents"] tr[data-kind="index"]').count();
+	assert.equal(idx, etb, `index entries of ${p}`);
 
 	// The hex dump shows the file's first bytes as debugfs dumps them.
 	const dumped = path.join(tmp, 'dump.bin');
@@ -262,4 +266,36 @@ test('drag and drop opens an image', { skip }, async () => {
 	assert.equal(await field('blocks_count'), d['Block count']);
 	assert.equal(await field('uuid'), d['Filesystem UUID']);
 	await shot('inspect-dropped.png');
+});
+
+test('every bundled sample opens from the menu', { skip }, async () => {
+	const files = await page.$$eval('[data-testid="sample-select"] option', (os) => os.map((o) => o.value).filter(Boolean));
+	const onDisk = fs.readdirSync(imagesDir).filter((n) => /\.img(\.(zst|gz|xz))?$/.test(n));
+	assert.ok(files.length >= 1, 'no samples in the menu');
+	for (const f of files) assert.ok(onDisk.includes(f), `menu lists ${f}, which is not in ${imagesDir}`);
+	for (const f of files) {
+		await page.selectOption('[data-testid="sample-select"]', f);
+		// Either the image is shown, or the banner names it.
+		await page.waitForFunction((f) => {
+			const app = document.querySelector('[data-testid="app"]');
+			const err = document.querySelector('[data-testid="error-text"]');
+			return (app.dataset.state === 'ready' && app.dataset.image === f) ||
+				(app.dataset.state !== 'loading' && err && err.textContent.startsWith(f + ': '));
+		}, f, { timeout });
+		const shown = (await page.getAttribute('[data-testid="app"]', 'data-image')) === f;
+		if (/corrupt/.test(f)) {
+			// A corrupt sample is either unreadable (banner) or read with problems listed.
+			const problems = shown ? Number(await page.getAttribute('[data-testid="problems"]', 'data-count')) : 0;
+			assert.ok(!shown || problems > 0, `${f}: shown without any problem listed`);
+			await shot(`sample-${f.replace(/\.img.*$/, '')}.png`);
+			continue;
+		}
+		assert.ok(shown, `${f} did not open: ${await page.locator('[data-testid="error-text"]').textContent().catch(() => '')}`);
+		const d = dumpe2fsHeader(rawCopy(path.join(imagesDir, f)));
+		assert.equal(await field('blocks_count'), d['Block count'], `${f} blocks`);
+		assert.equal(await field('free_blocks_count'), d['Free blocks'], `${f} free blocks`);
+		assert.equal(await field('inodes_count'), d['Inode count'], `${f} inodes`);
+		assert.equal(await field('uuid'), d['Filesystem UUID'], `${f} uuid`);
+	}
+	assert.deepEqual(pageErrors, [], 'console errors');
 });
