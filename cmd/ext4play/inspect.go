@@ -53,7 +53,7 @@ func runInspect(args []string) int {
 		return 2
 	}
 	path := fl.Arg(0)
-	dev, err := image.LoadFile(path)
+	dev, err := openImage(path)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ext4play inspect: %s: %v\n", path, err)
 		return 2
@@ -184,4 +184,20 @@ func printPlain(w io.Writer, r *ext4.Report, tree bool) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  %s: %s\n", p.Where, p.What)
 	}
+}
+
+// openImage reads a raw image straight from the file (no copy in memory)
+// and loads compressed ones into a sparse in-memory device.
+func openImage(path string) (ext4.Device, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 6)
+	n, _ := f.Read(head)
+	f.Close()
+	if image.Detect(head[:n]) == image.Raw {
+		return image.OpenFileDevice(path)
+	}
+	return image.LoadFile(path)
 }

@@ -35,7 +35,7 @@ func (fs *FS) Inspect() *Report {
 	// Work budgets proportional to the image: a hostile image cannot make
 	// Inspect run longer than its size justifies.
 	inodeBudget := fs.devSize/EXT4_GOOD_OLD_INODE_SIZE + 1024
-	hashBudget := 2*fs.devSize + hashMaxBytes
+	hashBudget := 2*fs.devSize + 64<<20
 	for g := range fs.GroupCount() {
 		r.Groups = append(r.Groups, fs.groupReport(g))
 	}

@@ -185,3 +185,27 @@ func TestCorruptCompressed(t *testing.T) {
 		}
 	}
 }
+
+func TestFileDevice(t *testing.T) {
+	d, flat := randomDevice(9)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "r.img")
+	d.SaveFile(raw)
+	fd, err := OpenFileDevice(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	if fd.Size() != int64(len(flat)) {
+		t.Fatalf("size %d", fd.Size())
+	}
+	p := make([]byte, 5000)
+	fd.ReadAt(p, 1000)
+	if !bytes.Equal(p, flat[1000:6000]) {
+		t.Fatal("content differs")
+	}
+	d.SaveFile(filepath.Join(dir, "r.img.zst"))
+	if _, err := OpenFileDevice(filepath.Join(dir, "r.img.zst")); err == nil {
+		t.Fatal("compressed file opened as raw")
+	}
+}

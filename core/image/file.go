@@ -307,3 +307,46 @@ func readFull(r io.Reader, p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// FileDevice is a read-only device backed directly by a raw image file:
+// nothing is loaded into memory, reads go to the file. The CLI uses it for
+// large raw images it only inspects.
+type FileDevice struct {
+	f    *os.File
+	size int64
+}
+
+// OpenFileDevice opens a raw image file for reading. It refuses compressed
+// files (detected by magic), which must go through Load.
+func OpenFileDevice(path string) (*FileDevice, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	head := make([]byte, 6)
+	n, _ := f.ReadAt(head, 0)
+	if fm := Detect(head[:n]); fm != Raw {
+		f.Close()
+		return nil, fmt.Errorf("image: %s is %s-compressed; load it with Load", path, fm)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	return &FileDevice{f: f, size: st.Size()}, nil
+}
+
+// Size is the file size.
+func (d *FileDevice) Size() int64 { return d.size }
+
+// ReadAt reads from the file; past the end it returns io.EOF.
+func (d *FileDevice) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("image: read at negative offset %d: %w", off, ErrOutOfRange)
+	}
+	return d.f.ReadAt(p, off)
+}
+
+// Close closes the file.
+func (d *FileDevice) Close() error { return d.f.Close() }
