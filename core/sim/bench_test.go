@@ -11,6 +11,7 @@ func benchPoints(b *testing.B, prog Program, cfg func(i int) Config) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	steps := 0
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := Run(prog, cfg(i))
@@ -20,12 +21,18 @@ func benchPoints(b *testing.B, prog Program, cfg func(i int) Config) {
 		steps += r.Steps
 	}
 	b.StopTimer()
+	cpu := cpuSeconds() - cpu0
 	runtime.ReadMemStats(&ms1)
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(steps)/sec, "points/s")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(steps), "allocs/point")
 	b.ReportMetric(float64(steps)/float64(b.N), "points/run")
 	b.ReportMetric(float64(b.N)/sec, "runs/s")
+	if cpu0 >= 0 && cpu > 0 {
+		// Throughput per CPU second (all threads, GC included): stable
+		// when other processes compete for the cores.
+		b.ReportMetric(float64(steps)/cpu, "points/cpu-s")
+	}
 }
 
 // BenchmarkSchedulingPoints: 8 tasks contending on a mutex and an rwsem,
