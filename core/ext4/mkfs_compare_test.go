@@ -117,7 +117,7 @@ func compareImages(t *testing.T, mine, ref string, sbOffsets map[int64]bool) map
 // except for s_kbytes_written and the superblock checksum.
 func TestMkfsIdenticalToMke2fs(t *testing.T) {
 	needTool(t, "mke2fs")
-	cases := layoutCases
+	cases := allLayoutCases()
 	if testing.Short() {
 		cases = cases[:3]
 	}

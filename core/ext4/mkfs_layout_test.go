@@ -2,6 +2,7 @@ package ext4
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,12 +41,27 @@ var layoutCases = []layoutCase{
 	{size: 32 << 20, opts: MkfsOptions{Label: "playground"}, args: []string{"-L", "playground"}},
 }
 
+// soakLayoutCases are the slow ones (e2fsck of a 5 TiB image takes a
+// while): run with EXT4PLAY_SOAK=1.
+var soakLayoutCases = []layoutCase{
+	{size: 1 << 40},
+	{size: 5 << 40},
+	{size: 300 << 30, opts: MkfsOptions{BlockSize: 2048}, args: []string{"-b", "2048"}},
+}
+
+func allLayoutCases() []layoutCase {
+	if os.Getenv("EXT4PLAY_SOAK") == "1" {
+		return append(append([]layoutCase(nil), layoutCases...), soakLayoutCases...)
+	}
+	return layoutCases
+}
+
 // TestLayoutMatchesMke2fs checks the pure geometry against dumpe2fs of
 // an mke2fs image made with the same options: header counts and every
 // group's bitmap and table locations, counts and flags.
 func TestLayoutMatchesMke2fs(t *testing.T) {
 	needTool(t, "mke2fs")
-	for _, c := range layoutCases {
+	for _, c := range allLayoutCases() {
 		t.Run(c.String(), func(t *testing.T) {
 			t.Parallel()
 			o := c.opts
