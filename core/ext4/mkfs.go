@@ -541,6 +541,9 @@ func (w *mkfsWriter) writeSuperblocksAndGDT() {
 		w.gds[i].Checksum = w.cs.GroupDescCsum(uint32(i), b)
 		w.gds[i].Encode(b, ds)
 	}
+	// s_kbytes_written: what this mkfs stored (mke2fs reports what its
+	// I/O manager wrote, which depends on its cache; see the tests).
+	w.sb.KbytesWritten = uint64(w.dev.Used()+int64(p.descBlocks)*int64(w.bs)) >> 10
 	valid := w.sb.State
 	for g := uint32(0); g < p.groupCount; g++ {
 		if !p.groups[g].hasSuper {

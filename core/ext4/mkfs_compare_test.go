@@ -23,6 +23,11 @@ var sbAllowedDiff = []struct {
 	{0x3FC, 4, "s_checksum"},
 }
 
+// dumpe2fsAllowedDiff are the dumpe2fs -h fields that may differ:
+// "Lifetime writes" is s_kbytes_written and "Checksum" the superblock
+// checksum over it (see sbAllowedDiff).
+var dumpe2fsAllowedDiff = map[string]bool{"Lifetime writes": true, "Checksum": true}
+
 // dataRanges lists the [start, end) byte ranges of a sparse file that hold
 // data (SEEK_DATA / SEEK_HOLE).
 func dataRanges(t testing.TB, f *os.File, size int64) [][2]int64 {
@@ -147,6 +152,21 @@ func TestMkfsIdenticalToMke2fs(t *testing.T) {
 			}
 			seen := compareImages(t, mine, ref, sbOff)
 			e2fsckClean(t, mine)
+			// dumpe2fs -h and the whole group table agree too, except the
+			// fields named in dumpe2fsAllowedDiff.
+			hm, gm := runDumpe2fs(t, mine)
+			hr, gr := runDumpe2fs(t, ref)
+			for k, want := range hr {
+				if got := hm[k]; got != want && !dumpe2fsAllowedDiff[k] {
+					t.Errorf("dumpe2fs %q: ours %q, mke2fs %q", k, got, want)
+				}
+			}
+			if len(hm) != len(hr) {
+				t.Errorf("dumpe2fs -h: %d fields, mke2fs %d", len(hm), len(hr))
+			}
+			if fmt.Sprint(gm) != fmt.Sprint(gr) {
+				t.Errorf("dumpe2fs group tables differ")
+			}
 			t.Logf("allowed differences: %v; memory %d KiB", seen, dev.Used()>>10)
 		})
 	}
