@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"strings"
 
 	"ext4play/core/trace"
 )
@@ -97,6 +98,21 @@ type Result struct {
 	Schedule Schedule     // every choice made; Replay(Schedule) reruns it exactly
 	Trace    *trace.Trace // nil unless Config.Record
 	Err      error        // OutcomeScheduleError: what was wrong
+}
+
+// Summary renders the outcome, every verdict and the schedule that
+// reproduces the run (sim.DecodeSchedule + Replay).
+func (r *Result) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "outcome %s after %d steps, %d verdicts\n", r.Outcome, r.Steps, len(r.Verdicts))
+	if r.Err != nil {
+		fmt.Fprintf(&b, "error: %v\n", r.Err)
+	}
+	for i := range r.Verdicts {
+		b.WriteString(r.Verdicts[i].String())
+	}
+	fmt.Fprintf(&b, "replay: %s\n", r.Schedule.Encode())
+	return b.String()
 }
 
 // Candidate is a runnable task as a Strategy sees it: its next point.

@@ -97,6 +97,11 @@ func TestABBADeadlockDFS(t *testing.T) {
 	if v.Kind != trace.VerdictDeadlock {
 		t.Fatalf("verdict %v", v.String())
 	}
+	sum := res.First.Summary()
+	if !strings.Contains(sum, "outcome verdict after") || !strings.Contains(sum, "verdict deadlock at step") ||
+		!strings.Contains(sum, "replay: "+res.First.Schedule.Encode()) {
+		t.Errorf("summary:\n%s", sum)
+	}
 	for _, want := range []string{"wait-for cycle:", "ab/0 waits for B held by ba/1", "ba/1 waits for A held by ab/0"} {
 		if !strings.Contains(v.Message, want) {
 			t.Errorf("deadlock message lacks %q:\n%s", want, v.Message)
