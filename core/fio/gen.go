@@ -35,6 +35,10 @@ type Limits struct {
 	RandomMapMaxUnits int64
 }
 
+// MaxPendingVerify bounds the writes a stream remembers for verification,
+// so a long verifying job cannot grow memory without bound.
+const MaxPendingVerify = 4096
+
 // DefaultLimits are the bounds used when a Limits field is zero.
 var DefaultLimits = Limits{OpsPerSecond: 1000, MaxOpsPerJob: 1 << 18, RandomMapMaxUnits: 1 << 21}
 
@@ -297,7 +301,11 @@ func (s *Stream) Next() (Op, bool) {
 		if s.pendingAt != nil {
 			op.Verify = true
 			s.addPending(op.Data)
-			if s.job.VerifyBacklog > 0 && int64(len(s.pendingAt)) >= s.job.VerifyBacklog {
+			backlog := s.job.VerifyBacklog
+			if backlog <= 0 || backlog > MaxPendingVerify {
+				backlog = MaxPendingVerify
+			}
+			if int64(len(s.pendingAt)) >= backlog {
 				s.flushVerify()
 			}
 		}

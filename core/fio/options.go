@@ -510,3 +510,28 @@ func parseErrno(s string) (Errno, error) {
 	}
 	return 0, fmt.Errorf("unknown error name %q", s)
 }
+
+// Option describes one accepted option.
+type Option struct {
+	Name     string
+	Aliases  []string
+	Modelled bool   // false: accepted with a Warning
+	Note     string // why it is not modelled
+}
+
+// Options lists every option the parser accepts, by name.
+func Options() []Option {
+	var out []Option
+	for name, d := range options {
+		o := Option{Name: name, Modelled: d.noModel == "", Note: d.noModel}
+		for a, c := range aliases {
+			if c == name {
+				o.Aliases = append(o.Aliases, a)
+			}
+		}
+		sort.Strings(o.Aliases)
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

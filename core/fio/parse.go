@@ -46,6 +46,7 @@ type parser struct {
 	curLine  int
 	isGlobal bool
 	group    int
+	sections map[string]int // job section name → line, to reject repeats
 	line     int // line being read
 	section  string
 }
@@ -130,6 +131,10 @@ func (p *parser) readLine(raw string) error {
 		if err := p.endSection(); err != nil {
 			return err
 		}
+		if prev, ok := p.sections[name]; ok && name != "global" {
+			p.section = name
+			return p.errf(ErrSyntax, "", "job section [%s] is already defined at line %d; job names must be unique", name, prev)
+		}
 		p.startSection(name)
 		return nil
 	}
@@ -199,6 +204,10 @@ func (p *parser) startSection(name string) {
 		return
 	}
 	p.isGlobal = false
+	if p.sections == nil {
+		p.sections = map[string]int{}
+	}
+	p.sections[name] = p.line
 	t := p.global
 	t.bssplit = append([]BSSplit(nil), p.global.bssplit...)
 	t.j.IgnoreRead = append([]Errno(nil), p.global.j.IgnoreRead...)

@@ -255,7 +255,8 @@ func TestParseErrors(t *testing.T) {
 		{"runtime limit", "[j]\nfilesize=1m\nruntime=2d\n", 3, "j", "runtime", ErrValue, "limit"},
 		{"no jobs", "[global]\nbs=4k\n", 0, "", "", ErrSyntax, "no job sections"},
 		{"long line", "[j]\n#" + strings.Repeat("x", MaxLineBytes) + "\n", 2, "j", "", ErrLimit, ""},
-		{"too many jobs", strings.Repeat("[j]\nfilesize=1m\nnumjobs=64\n", 5), 13, "j", "numjobs", ErrLimit, ""},
+		{"too many jobs", "[a]\nfilesize=1m\nnumjobs=64\n[b]\nfilesize=1m\nnumjobs=64\n[c]\nfilesize=1m\nnumjobs=64\n[d]\nfilesize=1m\nnumjobs=64\n[e]\nfilesize=1m\nnumjobs=64\n", 13, "e", "numjobs", ErrLimit, ""},
+		{"repeated section", "[j]\nfilesize=1m\n[j]\nfilesize=1m\n", 3, "j", "", ErrSyntax, "already defined at line 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse(c.text, testVars)
@@ -308,5 +309,40 @@ func TestErrorString(t *testing.T) {
 	e = &Error{Msg: "too big", Kind: ErrLimit}
 	if e.Error() != "fio: too big" {
 		t.Errorf("%q", e.Error())
+	}
+}
+
+func TestOptionsList(t *testing.T) {
+	var notModelled []string
+	names := map[string]bool{}
+	for _, o := range Options() {
+		names[o.Name] = true
+		if !o.Modelled {
+			notModelled = append(notModelled, o.Name)
+		}
+	}
+	if strings.Join(notModelled, ",") != "error_dump,verify_async,verify_dump" {
+		t.Errorf("not-modelled options %v", notModelled)
+	}
+	// Every option generic/300 uses is accepted.
+	for _, n := range strings.Fields("directory filesize size continue_on_error ignore_error error_dump create_on_open fallocate exitall ioengine iodepth bs direct numjobs rw runtime time_based filename bssplit verify verify_fatal verify_dump verify_backlog verify_async verifysort stonewall offset number_ios") {
+		if !names[n] {
+			t.Errorf("option %s missing", n)
+		}
+	}
+}
+
+func TestVerifyWithoutBacklogIsBounded(t *testing.T) {
+	w := mustParse(t, "[j]\nfilesize=64m\nbs=4k\nrw=randwrite\nverify=crc32c\n")
+	ops := collect(t, w, 0, 1, Limits{})
+	if len(ops) != 2*16384 {
+		t.Fatalf("%d ops", len(ops))
+	}
+	// Reads come in batches of MaxPendingVerify after as many writes.
+	for k, op := range ops {
+		wantRead := (k/MaxPendingVerify)%2 == 1
+		if (op.Kind == OpRead) != wantRead {
+			t.Fatalf("op %d is %s", k, op.Kind)
+		}
 	}
 }
