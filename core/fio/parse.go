@@ -47,7 +47,7 @@ type parser struct {
 	isGlobal bool
 	group    int
 	sections map[string]int // job section name → line, to reject repeats
-	line     int // line being read
+	line     int            // line being read
 	section  string
 }
 
