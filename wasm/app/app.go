@@ -370,7 +370,7 @@ func defaultSample(ss []sample) string {
 		switch {
 		case strings.HasPrefix(s.File, "sample-ext4"):
 			return s.File
-		case best == "" && !strings.Contains(s.File, "corrupt"):
+		case best == "" && !isBroken(s.File):
 			best = s.File
 		}
 	}
@@ -378,6 +378,12 @@ func defaultSample(ss []sample) string {
 		best = ss[0].File
 	}
 	return best
+}
+
+// isBroken reports whether a sample is deliberately damaged (the sample
+// script names them corrupt-* and bad-*), so it is not shown on arrival.
+func isBroken(file string) bool {
+	return strings.HasPrefix(file, "corrupt") || strings.HasPrefix(file, "bad-")
 }
 
 func firstChars(s string, n int) string {

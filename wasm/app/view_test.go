@@ -220,6 +220,7 @@ func TestDefaultSample(t *testing.T) {
 	}{
 		{ss("corrupt-a.img.zst", "sample-ext2.img.zst", "sample-ext4.img.zst"), "sample-ext4.img.zst"},
 		{ss("corrupt-a.img.zst", "sample-ext2.img.zst"), "sample-ext2.img.zst"},
+		{ss("bad-magic.img.zst", "corrupt-csum.img.zst", "x.img"), "x.img"},
 		{ss("corrupt-a.img.zst"), "corrupt-a.img.zst"},
 		{nil, ""},
 	} {
