@@ -30,11 +30,14 @@ func FuzzParse(f *testing.F) {
 		if len(w.Jobs) == 0 || len(w.Jobs) > MaxJobs {
 			t.Fatalf("%d jobs", len(w.Jobs))
 		}
-		l := Limits{MaxOps: 64, FileSize: 0}
 		if _, err := w.Setup(Limits{MaxOpsPerJob: 1024}); err != nil {
 			_ = err // a layout too big for the bound is an error, not a panic
 		}
 		for i := range w.Jobs {
+			l := Limits{MaxOps: 64}
+			if i%2 == 1 {
+				l.FileSize = 1 << 20 // exercise the scenario's scale-down
+			}
 			s, err := w.NewStream(i, 1, l)
 			if err != nil {
 				continue

@@ -3,6 +3,7 @@ package fio
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -66,14 +67,22 @@ func (l Limits) Scaled(j Job) (Job, error) {
 	old := j.FileSize
 	j.FileSize = l.FileSize
 	if j.Size > 0 && j.Size < old {
-		j.Size = max(j.Size*l.FileSize/old, j.MinBS())
+		j.Size = max(mulDiv(j.Size, l.FileSize, old), j.MinBS())
 	}
-	j.Offset = j.Offset * (l.FileSize / 512) / (old / 512)
+	j.Offset = mulDiv(j.Offset, l.FileSize, old)
 	j.Offset -= j.Offset % j.MinBS()
 	if j.Offset+j.MinBS() > j.FileSize {
 		j.Offset = 0
 	}
 	return j, nil
+}
+
+// mulDiv returns a×b/c for non-negative a, b and positive c, a < c,
+// without overflowing.
+func mulDiv(a, b, c int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	q, _ := bits.Div64(hi, lo, uint64(c)) // hi < c because a < c
+	return int64(q)
 }
 
 // OpBudget is the number of workload ops job j may issue under l (see

@@ -273,3 +273,14 @@ func BenchmarkStreamGeneric300(b *testing.B) {
 		}
 	}
 }
+
+func TestScaledOffsetNoOverflow(t *testing.T) {
+	w := mustParse(t, "[j]\nfilesize=1t\noffset=1023g\nsize=1g\nrw=write\nbs=1m\n")
+	j, err := Limits{FileSize: 1 << 30}.Scaled(w.Jobs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Offset != 1023<<20 || j.Size != 1<<20 || j.FileSize != 1<<30 {
+		t.Errorf("scaled offset %d size %d file %d", j.Offset, j.Size, j.FileSize)
+	}
+}
