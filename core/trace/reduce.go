@@ -51,8 +51,8 @@ type State struct {
 	Vals     []int64   // vars: value; objects: refcount
 	Life     []Life    // objects
 	Owner    []int32   // locks: exclusive holder or -1
-	Readers  [][]int32 // rwsems: read holders
-	Waiters  [][]Waiter
+	Readers  map[int32][]int32  // rwsems: read holders (only non-empty entries)
+	Waiters  map[int32][]Waiter // locks and wait queues: queued tasks (only non-empty)
 	Verdicts int // verdicts reported so far
 }
 
@@ -64,8 +64,8 @@ func newState(t *Trace) *State {
 		Vals:    make([]int64, n),
 		Life:    make([]Life, n),
 		Owner:   make([]int32, n),
-		Readers: make([][]int32, n),
-		Waiters: make([][]Waiter, n),
+		Readers: map[int32][]int32{},
+		Waiters: map[int32][]Waiter{},
 	}
 	for i := range st.Tasks {
 		st.Tasks[i].WaitLoc = -1
@@ -88,19 +88,15 @@ func (st *State) Clone() *State {
 		Vals:     append([]int64(nil), st.Vals...),
 		Life:     append([]Life(nil), st.Life...),
 		Owner:    append([]int32(nil), st.Owner...),
-		Readers:  make([][]int32, len(st.Readers)),
-		Waiters:  make([][]Waiter, len(st.Waiters)),
+		Readers:  make(map[int32][]int32, len(st.Readers)),
+		Waiters:  make(map[int32][]Waiter, len(st.Waiters)),
 		Verdicts: st.Verdicts,
 	}
 	for i, r := range st.Readers {
-		if len(r) > 0 {
-			c.Readers[i] = append([]int32(nil), r...)
-		}
+		c.Readers[i] = append([]int32(nil), r...)
 	}
 	for i, w := range st.Waiters {
-		if len(w) > 0 {
-			c.Waiters[i] = append([]Waiter(nil), w...)
-		}
+		c.Waiters[i] = append([]Waiter(nil), w...)
 	}
 	return c
 }
@@ -111,7 +107,12 @@ func (st *State) removeWaiter(loc, task int32) {
 	ws := st.Waiters[loc]
 	for i, w := range ws {
 		if w.Task == task {
-			st.Waiters[loc] = append(ws[:i], ws[i+1:]...)
+			ws = append(ws[:i], ws[i+1:]...)
+			if len(ws) == 0 {
+				delete(st.Waiters, loc)
+			} else {
+				st.Waiters[loc] = ws
+			}
 			return
 		}
 	}
@@ -172,7 +173,12 @@ func (st *State) apply(e *Event) {
 			rs := st.Readers[e.Loc]
 			for i, r := range rs {
 				if r == e.Task {
-					st.Readers[e.Loc] = append(rs[:i], rs[i+1:]...)
+					rs = append(rs[:i], rs[i+1:]...)
+					if len(rs) == 0 {
+						delete(st.Readers, e.Loc)
+					} else {
+						st.Readers[e.Loc] = rs
+					}
 					break
 				}
 			}
@@ -278,17 +284,17 @@ func (st *State) Describe(t *Trace) string {
 		loc := int32(i)
 		switch {
 		case l.Kind.IsLock() || l.Kind == LocWaitQueue:
-			if st.Owner[i] < 0 && len(st.Readers[i]) == 0 && len(st.Waiters[i]) == 0 {
+			if st.Owner[i] < 0 && len(st.Readers[loc]) == 0 && len(st.Waiters[loc]) == 0 {
 				continue
 			}
 			fmt.Fprintf(&b, "%s %s:", l.Kind, l.Name)
 			if st.Owner[i] >= 0 {
 				fmt.Fprintf(&b, " held by %s", name(st.Owner[i]))
 			}
-			for _, r := range st.Readers[i] {
+			for _, r := range st.Readers[loc] {
 				fmt.Fprintf(&b, " read-held by %s", name(r))
 			}
-			for _, w := range st.Waiters[i] {
+			for _, w := range st.Waiters[loc] {
 				fmt.Fprintf(&b, " waiter %s (%s)", name(w.Task), w.Mode)
 			}
 			b.WriteByte('\n')
