@@ -135,7 +135,7 @@ var knownMountOptions = map[string]bool{
 type Workload struct {
 	Fio   string            `json:"fio"`
 	Vars  map[string]string `json:"vars,omitempty"` // ${NAME} values; SCRATCH_MNT defaults to /mnt/scratch
-	Scale Scale             `json:"scale,omitempty"`
+	Scale Scale             `json:"scale,omitzero"`
 }
 
 // Scale shrinks a workload so it runs quickly (e.g. in a browser).

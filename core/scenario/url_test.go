@@ -155,3 +155,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkEncode(b *testing.B) {
+	s := mustExample(b)
+	for b.Loop() {
+		Encode(s)
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	frag, _ := Encode(mustExample(b))
+	for b.Loop() {
+		if _, err := Decode(frag); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
