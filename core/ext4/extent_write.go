@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -199,7 +200,7 @@ func (v *Volume) storeExtents(ino uint32, in *Inode, t *xtree) error {
 			firsts = append(firsts, e.lblk)
 		}
 		if len(entries) <= 4 {
-			return v.finishTree(ino, in, t, levels, entries, 0)
+			return v.finishTree(ino, in, t, entries, 0)
 		}
 		for i := 0; i < len(entries); i += perNode {
 			j := min(i+perNode, len(entries))
@@ -231,12 +232,9 @@ func (v *Volume) storeExtents(ino uint32, in *Inode, t *xtree) error {
 		need += len(l)
 	}
 	blocks := append([]uint64(nil), t.blocks...)
+	var surplus []uint64
 	if len(blocks) > need {
-		for _, b := range blocks[need:] {
-			if err := v.freeBlocks(b, 1); err != nil {
-				return err
-			}
-		}
+		surplus = blocks[need:]
 		blocks = blocks[:need]
 	}
 	goal := v.inodeGoal(ino)
@@ -246,6 +244,10 @@ func (v *Volume) storeExtents(ino uint32, in *Inode, t *xtree) error {
 	for len(blocks) < need {
 		b, _, err := v.allocBlocks(goal, 1)
 		if err != nil {
+			// Give back what this call took; the tree on disk is untouched.
+			for _, nb := range blocks[len(t.blocks):] {
+				err = errors.Join(err, v.freeBlocks(nb, 1))
+			}
 			return err
 		}
 		blocks = append(blocks, b)
@@ -298,12 +300,17 @@ func (v *Volume) storeExtents(ino uint32, in *Inode, t *xtree) error {
 		x.Encode(raw[:])
 		rootEntries = append(rootEntries, raw)
 	}
+	for _, b := range surplus {
+		if err := v.freeBlocks(b, 1); err != nil {
+			return err
+		}
+	}
 	t.blocks = blocks
-	return v.finishTree(ino, in, t, levels, rootEntries, len(levels))
+	return v.finishTree(ino, in, t, rootEntries, len(levels))
 }
 
 // finishTree writes the root into i_block and recomputes i_blocks.
-func (v *Volume) finishTree(ino uint32, in *Inode, t *xtree, levels any, root [][ExtentEntrySize]byte, depth int) error {
+func (v *Volume) finishTree(ino uint32, in *Inode, t *xtree, root [][ExtentEntrySize]byte, depth int) error {
 	if depth == 0 && len(t.blocks) > 0 {
 		for _, b := range t.blocks {
 			if err := v.freeBlocks(b, 1); err != nil {

@@ -1,6 +1,7 @@
 package ext4
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -236,7 +237,9 @@ func (v *Volume) mapBlocks(ino uint32, lblk, length uint32, flags GetBlocksFlags
 		t.mergeAround(uint64(lblk), uint64(lblk)+uint64(got))
 	}
 	if err := v.storeExtents(ino, in, t); err != nil {
-		return m, err
+		// No room for the tree: the data blocks go back (ext4_ext_map_blocks
+		// frees them when ext4_ext_insert_extent fails).
+		return m, errors.Join(err, v.freeBlocks(pblk, uint64(got)))
 	}
 	in.Ctime, in.Mtime = v.Now, v.Now
 	if err := v.writeInode(ino, in); err != nil {

@@ -127,6 +127,9 @@ func (v *Volume) create(parent uint32, name string, mode FileMode, dir bool) (ui
 	if pin.Flags&EXT4_INDEX_FL != 0 {
 		return 0, fmt.Errorf("ext4: adding %q to htree directory inode %d is not supported: %w", name, parent, EOPNOTSUPP)
 	}
+	if _, _, err := v.dirBlocks(parent, pin); err != nil {
+		return 0, err
+	}
 	if dir && pin.LinksCount >= 65000 && !v.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_DIR_NLINK) {
 		return 0, fmt.Errorf("ext4: directory inode %d: %w", parent, EMLINK)
 	}
@@ -164,7 +167,10 @@ func (v *Volume) create(parent uint32, name string, mode FileMode, dir bool) (ui
 		return 0, err
 	}
 	if err := v.addEntry(parent, pin, name, ino, ft); err != nil {
-		return 0, err
+		// No room for the entry (ENOSPC growing the directory): undo.
+		in.LinksCount = 0
+		in.Dtime = v.Now
+		return 0, errors.Join(err, v.truncateBlocks(ino, in, 0), v.writeInode(ino, in), v.freeInode(ino, dir))
 	}
 	if dir {
 		if pin.LinksCount < 65000 {
@@ -305,9 +311,15 @@ func (v *Volume) write(ino uint32, off int64, data []byte) error {
 	if err != nil {
 		return err
 	}
+	end := off + int64(len(data))
 	for cur := first; cur <= last; {
 		m, err := v.mapBlocks(ino, uint32(cur), uint32(min(last-cur+1, EXT_INIT_MAX_LEN)), EXT4_GET_BLOCKS_CREATE, MapExtra{})
 		if err != nil {
+			// A short write: what was written stays, and i_size covers it
+			// (generic_perform_write returns the bytes copied).
+			if cur > first {
+				return errors.Join(err, v.extendSize(ino, min(end, int64(cur*v.bs))))
+			}
 			return err
 		}
 		for k := uint64(0); k < uint64(m.Len); k++ {
@@ -328,12 +340,17 @@ func (v *Volume) write(ino uint32, off int64, data []byte) error {
 		}
 		cur += uint64(m.Len)
 	}
+	return v.extendSize(ino, end)
+}
+
+// extendSize grows i_size to end if it is smaller and stamps the times.
+func (v *Volume) extendSize(ino uint32, end int64) error {
 	in, err := v.readInode(ino)
 	if err != nil {
 		return err
 	}
-	if end := uint64(off) + uint64(len(data)); end > in.Size() {
-		in.SetSize(end)
+	if uint64(end) > in.Size() {
+		in.SetSize(uint64(end))
 	}
 	in.Mtime, in.Ctime = v.Now, v.Now
 	return v.writeInode(ino, in)
@@ -437,12 +454,24 @@ func (v *Volume) truncateBlocks(ino uint32, in *Inode, from uint64) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range t.cut(from, 1<<32) {
+	return v.removeAndStore(ino, in, t, from, 1<<32)
+}
+
+// removeAndStore cuts [lo, hi) out of the tree, stores the tree, and only
+// then frees the data blocks, so that a failure to store (ENOSPC for a
+// new leaf when a punch splits an extent) leaves nothing referenced and
+// free at once.
+func (v *Volume) removeAndStore(ino uint32, in *Inode, t *xtree, lo, hi uint64) error {
+	removed := t.cut(lo, hi)
+	if err := v.storeExtents(ino, in, t); err != nil {
+		return err
+	}
+	for _, p := range removed {
 		if err := v.freeBlocks(p.pblk, uint64(p.len)); err != nil {
 			return err
 		}
 	}
-	return v.storeExtents(ino, in, t)
+	return nil
 }
 
 // zeroBytes zeroes [off, off+n) inside written blocks (ext4_block_zero_page_range);
@@ -583,12 +612,7 @@ func (v *Volume) punchHole(ino uint32, off, length int64) error {
 		if err != nil {
 			return err
 		}
-		for _, p := range t.cut(fb, lb) {
-			if err := v.freeBlocks(p.pblk, uint64(p.len)); err != nil {
-				return err
-			}
-		}
-		if err := v.storeExtents(ino, in, t); err != nil {
+		if err := v.removeAndStore(ino, in, t, fb, lb); err != nil {
 			return err
 		}
 		in.Mtime, in.Ctime = v.Now, v.Now

@@ -13,13 +13,16 @@ import (
 
 // propertyConfigs are the filesystems the random-operation test makes.
 var propertyConfigs = []struct {
-	name string
-	opts MkfsOptions
+	name     string
+	opts     MkfsOptions
+	maxBytes int64 // StressOptions.MaxFileBytes (0: default)
 }{
-	{"4k", MkfsOptions{Size: 64 << 20, BlockSize: 4096}},
-	{"1k", MkfsOptions{Size: 32 << 20}},
-	{"2k-nocsum", MkfsOptions{Size: 48 << 20, BlockSize: 2048, Features: "^metadata_csum,uninit_bg"}},
-	{"4k-noflex-small", MkfsOptions{Size: 24 << 20, BlockSize: 4096, Features: "^flex_bg,^resize_inode"}},
+	{"4k", MkfsOptions{Size: 64 << 20, BlockSize: 4096}, 0},
+	{"1k", MkfsOptions{Size: 32 << 20}, 0},
+	{"2k-nocsum", MkfsOptions{Size: 48 << 20, BlockSize: 2048, Features: "^metadata_csum,uninit_bg"}, 0},
+	{"4k-noflex-small", MkfsOptions{Size: 24 << 20, BlockSize: 4096, Features: "^flex_bg,^resize_inode"}, 0},
+	// Tiny: operations keep running into ENOSPC.
+	{"1k-tiny", MkfsOptions{Size: 2 << 20, Inodes: 32, JournalBlocks: 1024}, 2 << 20},
 }
 
 var reLeaf = regexp.MustCompile(`^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+)\s*-\s*(\d+)\s+(\d+)\s*-\s*(\d+)\s+(\d+)\s*(Uninit)?`)
@@ -56,13 +59,13 @@ func TestStressAgainstE2fsprogs(t *testing.T) {
 		for seed := uint64(1); seed <= uint64(seeds); seed++ {
 			t.Run(fmt.Sprintf("%s/seed%d", cfg.name, seed), func(t *testing.T) {
 				t.Parallel()
-				checkStressSeed(t, cfg.opts, seed, ops)
+				checkStressSeed(t, cfg.opts, cfg.maxBytes, seed, ops)
 			})
 		}
 	}
 }
 
-func checkStressSeed(t *testing.T, o MkfsOptions, seed uint64, ops int) {
+func checkStressSeed(t *testing.T, o MkfsOptions, maxBytes int64, seed uint64, ops int) {
 	o.Seed = seed
 	dev, err := Mkfs(o)
 	if err != nil {
@@ -72,7 +75,7 @@ func checkStressSeed(t *testing.T, o MkfsOptions, seed uint64, ops int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := Stress(v, StressOptions{Seed: seed, Ops: ops})
+	sum, err := Stress(v, StressOptions{Seed: seed, Ops: ops, MaxFileBytes: maxBytes})
 	if err != nil {
 		t.Fatalf("%v (reproduce: ext4play mkfs --size %d -b %d -O %q --seed %d x.img && ext4play stress x.img --seed %d --ops %d)",
 			err, o.Size, o.BlockSize, o.Features, seed, seed, ops)

@@ -106,7 +106,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 	}
 	for k := 0; k < opts.Ops; k++ {
 		v.Now++
-		var name string
+		var name, args string
 		var err error
 		var touched *stressFile
 		switch r := rng.IntN(100); {
@@ -153,6 +153,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 				continue
 			}
 			data := fill(n, k)
+			args = fmt.Sprintf("%s %d+%d", f.path, off, n)
 			if err = v.Write(f.ino, off, data); err == nil {
 				f.data = grow(f.data, off+n)
 				copy(f.data[off:], data)
@@ -165,6 +166,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 			if rng.IntN(2) == 0 {
 				size = rng.Int64N(int64(len(f.data)) + 1)
 			}
+			args = fmt.Sprintf("%s %d", f.path, size)
 			if err = v.Truncate(f.ino, size); err == nil {
 				if size < int64(len(f.data)) {
 					f.data = f.data[:size]
@@ -182,6 +184,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 			if keep {
 				name, mode = "fallocate_keep_size", FALLOC_FL_KEEP_SIZE
 			}
+			args = fmt.Sprintf("%s %d+%d", f.path, off, n)
 			if err = v.Fallocate(f.ino, mode, off, n); err == nil && !keep {
 				f.data = grow(f.data, off+n)
 			}
@@ -190,6 +193,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 			name = "punch_hole"
 			f := pickFile()
 			off, n := randRange()
+			args = fmt.Sprintf("%s %d+%d", f.path, off, n)
 			if err = v.PunchHole(f.ino, off, n); err == nil {
 				zeroShadow(f.data, off, n)
 			}
@@ -199,6 +203,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 			f := pickFile()
 			off, n := randRange()
 			keep := rng.IntN(2) == 0
+			args = fmt.Sprintf("%s %d+%d keep=%v", f.path, off, n, keep)
 			if err = v.ZeroRange(f.ino, off, n, keep); err == nil {
 				zeroShadow(f.data, off, n)
 				if !keep {
@@ -216,6 +221,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 				continue
 			}
 			data := fill(n, k)
+			args = fmt.Sprintf("%s %d+%d", f.path, off, n)
 			if err = stressDIOWrite(v, f.ino, off, data); err == nil {
 				f.data = grow(f.data, off+n)
 				copy(f.data[off:], data)
@@ -225,7 +231,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 		sum.Ops++
 		sum.ByOp[name]++
 		if opts.Log != nil {
-			opts.Log(fmt.Sprintf("op %d %s: %v", k, name, err))
+			opts.Log(fmt.Sprintf("op %d %s %s: %v", k, name, args, err))
 		}
 		if err != nil {
 			var en Errno

@@ -2,6 +2,7 @@ package ext4
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -196,7 +197,7 @@ func (v *Volume) addEntry(dir uint32, din *Inode, name string, ino uint32, ft Fi
 	t.insert(xent{lblk, 1, pblk, false})
 	t.mergeAround(uint64(lblk), uint64(lblk)+1)
 	if err := v.storeExtents(dir, din, t); err != nil {
-		return err
+		return errors.Join(err, v.freeBlocks(pblk, 1))
 	}
 	din.SetSize(din.Size() + v.bs)
 	buf := make([]byte, v.bs)
