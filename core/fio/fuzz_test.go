@@ -34,7 +34,9 @@ func FuzzParse(f *testing.F) {
 			_ = err // a layout too big for the bound is an error, not a panic
 		}
 		for i := range w.Jobs {
-			l := Limits{MaxOps: 64}
+			// A small random map keeps each exec fast; both the map and
+			// the uniform fallback get exercised.
+			l := Limits{MaxOps: 64, RandomMapMaxUnits: 4096}
 			if i%2 == 1 {
 				l.FileSize = 1 << 20 // exercise the scenario's scale-down
 			}
