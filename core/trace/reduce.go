@@ -25,14 +25,15 @@ func (l Life) String() string {
 	return "unborn"
 }
 
-// TaskState is one task at a step.
+// TaskState is one task at a step. It holds no pointers, so copying a
+// state for a checkpoint or a seek is a plain memory copy.
 type TaskState struct {
 	Spawned bool
 	Status  TaskStatus
-	WaitLoc int32  // what a blocked task waits for, else -1
-	Stack   int32  // stack node (Trace.Stack gives the names)
-	Label   string // label of the task's latest step
-	Steps   int    // steps the task has executed
+	WaitLoc int32 // what a blocked task waits for, else -1
+	Stack   int32 // stack node (Trace.Stack gives the names)
+	Label   int32 // latest step's label (Trace.Str), -1 before the first step
+	Steps   int32 // steps the task has executed
 }
 
 // Waiter is a task queued on a lock or wait queue.
@@ -48,12 +49,12 @@ type State struct {
 	tr       *Trace
 	Step     int
 	Tasks    []TaskState
-	Vals     []int64   // vars: value; objects: refcount
-	Life     []Life    // objects
-	Owner    []int32   // locks: exclusive holder or -1
+	Vals     []int64            // vars: value; objects: refcount
+	Life     []Life             // objects
+	Owner    []int32            // locks: exclusive holder or -1
 	Readers  map[int32][]int32  // rwsems: read holders (only non-empty entries)
 	Waiters  map[int32][]Waiter // locks and wait queues: queued tasks (only non-empty)
-	Verdicts int // verdicts reported so far
+	Verdicts int                // verdicts reported so far
 }
 
 func newState(t *Trace) *State {
@@ -79,26 +80,44 @@ func newState(t *Trace) *State {
 	return st
 }
 
+// Label is the label of task i's latest step ("start" before its first).
+func (st *State) Label(i int) string {
+	if i < 0 || i >= len(st.Tasks) || st.Tasks[i].Label < 0 {
+		return "start"
+	}
+	return st.tr.Str(st.Tasks[i].Label)
+}
+
 // Clone is a deep copy.
-func (st *State) Clone() *State {
-	c := &State{
-		tr:       st.tr,
-		Step:     st.Step,
-		Tasks:    append([]TaskState(nil), st.Tasks...),
-		Vals:     append([]int64(nil), st.Vals...),
-		Life:     append([]Life(nil), st.Life...),
-		Owner:    append([]int32(nil), st.Owner...),
-		Readers:  make(map[int32][]int32, len(st.Readers)),
-		Waiters:  make(map[int32][]Waiter, len(st.Waiters)),
-		Verdicts: st.Verdicts,
+func (st *State) Clone() *State { return st.copyInto(nil) }
+
+// copyInto deep-copies st into dst, reusing dst's memory when it has room.
+func (st *State) copyInto(dst *State) *State {
+	if dst == nil {
+		dst = &State{}
+	}
+	dst.tr, dst.Step, dst.Verdicts = st.tr, st.Step, st.Verdicts
+	dst.Tasks = append(dst.Tasks[:0], st.Tasks...)
+	dst.Vals = append(dst.Vals[:0], st.Vals...)
+	dst.Life = append(dst.Life[:0], st.Life...)
+	dst.Owner = append(dst.Owner[:0], st.Owner...)
+	if dst.Readers == nil {
+		dst.Readers = make(map[int32][]int32, len(st.Readers))
+	} else {
+		clear(dst.Readers)
+	}
+	if dst.Waiters == nil {
+		dst.Waiters = make(map[int32][]Waiter, len(st.Waiters))
+	} else {
+		clear(dst.Waiters)
 	}
 	for i, r := range st.Readers {
-		c.Readers[i] = append([]int32(nil), r...)
+		dst.Readers[i] = append([]int32(nil), r...)
 	}
 	for i, w := range st.Waiters {
-		c.Waiters[i] = append([]Waiter(nil), w...)
+		dst.Waiters[i] = append([]Waiter(nil), w...)
 	}
-	return c
+	return dst
 }
 
 func (st *State) inRange(loc int32) bool { return loc >= 0 && int(loc) < len(st.Vals) }
@@ -129,7 +148,7 @@ func (st *State) apply(e *Event) {
 	switch e.Kind {
 	case EvStep:
 		if ts != nil {
-			ts.Label = st.tr.Str(e.Label)
+			ts.Label = e.Label
 			ts.Stack = e.Stack
 			ts.Steps++
 		}
@@ -137,7 +156,7 @@ func (st *State) apply(e *Event) {
 		if ts != nil {
 			ts.Spawned = true
 			ts.Status = TaskRunnable
-			ts.Label = "start"
+			ts.Label = -1
 		}
 	case EvState:
 		if ts != nil {
@@ -223,10 +242,12 @@ type checkpoint struct {
 }
 
 // NewReducer folds the trace once, keeping a checkpoint every `every`
-// events (<= 0: DefaultCheckpointEvents).
+// events. every <= 0 picks max(DefaultCheckpointEvents, tasks+locations):
+// a seek then costs one state copy plus at most as many event applications
+// as the state has entries, and checkpoints never outweigh the events.
 func NewReducer(t *Trace, every int) *Reducer {
 	if every <= 0 {
-		every = DefaultCheckpointEvents
+		every = max(DefaultCheckpointEvents, len(t.Tasks)+len(t.Locs))
 	}
 	r := &Reducer{tr: t, every: every}
 	st := newState(t)
@@ -242,14 +263,18 @@ func NewReducer(t *Trace, every int) *Reducer {
 
 // At returns the state after every event of steps <= step (step 0 is the
 // state after setup). The result is a fresh copy the caller may keep.
-func (r *Reducer) At(step int) *State {
+func (r *Reducer) At(step int) *State { return r.Seek(step, nil) }
+
+// Seek is At writing into dst (reusing its memory; nil allocates), for
+// scrubbing through a long run without garbage.
+func (r *Reducer) Seek(step int, dst *State) *State {
 	evs := r.tr.Events
 	end := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) > step })
 	ci := sort.Search(len(r.cps), func(i int) bool { return r.cps[i].next > end }) - 1
 	if ci < 0 {
 		ci = 0
 	}
-	st := r.cps[ci].st.Clone()
+	st := r.cps[ci].st.copyInto(dst)
 	for i := r.cps[ci].next; i < end; i++ {
 		st.apply(&evs[i])
 	}
@@ -272,7 +297,7 @@ func (st *State) Describe(t *Trace) string {
 		if ts.Status == TaskBlocked {
 			fmt.Fprintf(&b, " on %s", t.FullName(ts.WaitLoc))
 		}
-		fmt.Fprintf(&b, " at %q stack [%s]\n", ts.Label, strings.Join(t.Stack(ts.Stack), " > "))
+		fmt.Fprintf(&b, " at %q stack [%s]\n", st.Label(i), strings.Join(t.Stack(ts.Stack), " > "))
 	}
 	name := func(id int32) string {
 		if id >= 0 && int(id) < len(t.Tasks) {

@@ -201,8 +201,13 @@ func TestReducer(t *testing.T) {
 	fine := trace.NewReducer(tr, 7)
 	coarse := trace.NewReducer(tr, 1<<30) // only the initial checkpoint
 	sawWaiter, sawHeld, sawFreed := false, false, false
+	var reused *trace.State
 	for k := 0; k <= r.Steps; k++ {
 		a, b := fine.At(k), coarse.At(k)
+		reused = fine.Seek(r.Steps-k, reused)
+		if got, want := reused.Describe(tr), fine.At(r.Steps-k).Describe(tr); got != want {
+			t.Fatalf("seek into a reused state at %d differs", r.Steps-k)
+		}
 		if da, db := a.Describe(tr), b.Describe(tr); da != db {
 			t.Fatalf("step %d: checkpointed state differs:\n%s\nvs\n%s", k, da, db)
 		}
@@ -252,11 +257,12 @@ func bigTrace(b testing.TB) *trace.Trace {
 func BenchmarkReducerSeek(b *testing.B) {
 	tr := bigTrace(b)
 	red := trace.NewReducer(tr, 0)
+	var st *trace.State
 	b.ResetTimer()
 	x := uint64(1)
 	for i := 0; i < b.N; i++ {
 		x = x*6364136223846793005 + 1442695040888963407
-		red.At(int(x>>33) % (tr.Steps + 1))
+		st = red.Seek(int(x>>33)%(tr.Steps+1), st)
 	}
 	b.ReportMetric(float64(tr.Steps), "steps")
 	b.ReportMetric(float64(len(tr.Events)), "events")
