@@ -283,6 +283,9 @@ func (s *Sim) loop() {
 		if len(s.cands) > 1 {
 			if idx < 0 || idx >= len(s.cands) {
 				s.outcome = OutcomeScheduleError
+				if s.err != nil {
+					return
+				}
 				s.err = fmt.Errorf("sim: schedule choice #%d is %d but only %d tasks are runnable at step %d", len(s.sched), idx, len(s.cands), s.step)
 				return
 			}
@@ -305,10 +308,15 @@ func (s *Sim) loop() {
 			t.stop() // release the parked coroutine now, not at the end of the run
 			t.stop = nil
 		}
-		for i := range s.checks {
-			if msg := s.checks[i].fn(); msg != "" {
-				s.reportCheck(s.checks[i].name, msg)
+		if len(s.checks) > 0 {
+			// Attribute a violation to the task whose step caused it.
+			s.cur = t
+			for i := range s.checks {
+				if msg := s.checks[i].fn(); msg != "" {
+					s.reportCheck(s.checks[i].name, msg)
+				}
 			}
+			s.cur = nil
 		}
 	}
 }
@@ -556,6 +564,10 @@ func (s *Sim) Spawn(name string, ctx Context, fn func(t *Task)) *Task {
 	s.emit(trace.Event{Kind: trace.EvSpawn, Task: t.id, Loc: -1, Arg: parent})
 	t.next, t.stop = iter.Pull(t.body)
 	s.resume(t)
+	if t.status == trace.TaskDone {
+		t.stop() // finished in its prologue
+		t.stop = nil
+	}
 	return t
 }
 
