@@ -226,3 +226,39 @@ func allZero(b []byte) bool {
 	}
 	return true
 }
+
+// CheckAt compares got with the bytes [from, from+len(got)) of the block
+// want describes — one file-system block of a larger write — and reports
+// the first difference with its file offset. The header's own fields are
+// checked only when the range covers them.
+func CheckAt(got []byte, want VerifySpec, from int64) error {
+	if from < 0 || from+int64(len(got)) > int64(want.Length) {
+		return &VerifyError{Offset: want.Offset, At: from, Want: want,
+			Reason: fmt.Sprintf("range +%d..+%d is outside the %d-byte block", from, from+int64(len(got)), want.Length)}
+	}
+	if from == 0 && len(got) == int(want.Length) {
+		return Check(got, want)
+	}
+	exp := make([]byte, len(got))
+	want.FillAt(exp, from)
+	for i := range got {
+		if got[i] == exp[i] {
+			continue
+		}
+		at := from + int64(i)
+		if allZero(got) {
+			return &VerifyError{Offset: want.Offset, At: from, Want: want,
+				Reason: fmt.Sprintf("zeros at +%d (file offset %d, %d bytes), want %s of %s", from, want.Offset+from, len(got), partName(from), want.who())}
+		}
+		return &VerifyError{Offset: want.Offset, At: at, Want: want,
+			Reason: fmt.Sprintf("data differs at +%d (file offset %d), want %s of %s", at, want.Offset+at, partName(at), want.who())}
+	}
+	return nil
+}
+
+func partName(at int64) string {
+	if at < HeaderSize {
+		return "header"
+	}
+	return "payload"
+}

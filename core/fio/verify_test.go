@@ -95,3 +95,32 @@ func BenchmarkVerifyBlock4k(b *testing.B) {
 		v.FillAt(buf, 0)
 	}
 }
+
+func TestCheckAt(t *testing.T) {
+	v := VerifySpec{Job: 1, JobName: "dio.0", Seq: 3, Offset: 65536, Length: 16384, Seed: 5}
+	b := v.Bytes()
+	for from := int64(0); from < 16384; from += 4096 {
+		if err := CheckAt(b[from:from+4096], v, from); err != nil {
+			t.Errorf("+%d: %v", from, err)
+		}
+	}
+	err := CheckAt(make([]byte, 4096), v, 8192)
+	if err == nil || err.Error() != "block at offset 65536: zeros at +8192 (file offset 73728, 4096 bytes), want payload of job dio.0 seq 3" {
+		t.Errorf("zeros: %v", err)
+	}
+	err = CheckAt(make([]byte, 4096), v, 0)
+	if err == nil || !strings.Contains(err.Error(), "want header of job dio.0 seq 3") {
+		t.Errorf("zero header: %v", err)
+	}
+	bad := append([]byte(nil), b[4096:8192]...)
+	bad[10] ^= 1
+	if err := CheckAt(bad, v, 4096); err == nil || !strings.Contains(err.Error(), "data differs at +4106 (file offset 69642)") {
+		t.Errorf("flip: %v", err)
+	}
+	if err := CheckAt(b[:4096], v, 16000); err == nil || !errors.Is(err, ErrVerify) {
+		t.Errorf("out of range: %v", err)
+	}
+	if err := CheckAt(b, v, 0); err != nil {
+		t.Errorf("whole block: %v", err)
+	}
+}
