@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sort"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -26,16 +28,30 @@ func Inspect(dev Device) (*Report, error) {
 	return fs.Inspect(), nil
 }
 
+// InspectOptions tunes Inspect.
+type InspectOptions struct {
+	// SkipContent leaves out the sha256 of file contents (and symlink
+	// targets stored in blocks): only metadata is read.
+	SkipContent bool
+}
+
 // Inspect reads the whole filesystem: superblock, groups with bitmap
 // strips, every in-use inode with its mapping and content hash, the
 // directory tree and the journal superblock. Problems found on the way are
 // in Report.Problems.
-func (fs *FS) Inspect() *Report {
+func (fs *FS) Inspect() *Report { return fs.InspectWith(InspectOptions{}) }
+
+// InspectWith is Inspect with options.
+func (fs *FS) InspectWith(opt InspectOptions) *Report {
 	r := &Report{Superblock: fs.superblockReport(), Paths: map[string]uint32{}}
 	// Work budgets proportional to the image: a hostile image cannot make
 	// Inspect run longer than its size justifies.
 	inodeBudget := fs.devSize/EXT4_GOOD_OLD_INODE_SIZE + 1024
 	hashBudget := 2*fs.devSize + 64<<20
+	if opt.SkipContent {
+		hashBudget = -1
+	}
+	var jobs []hashJob
 	for g := range fs.GroupCount() {
 		r.Groups = append(r.Groups, fs.groupReport(g))
 	}
@@ -45,11 +61,12 @@ func (fs *FS) Inspect() *Report {
 				fs.problem("inode bitmaps", "more in-use inodes than the image can hold; stopped listing")
 				break
 			}
-			if ir, ok := fs.inodeReport(ino, &hashBudget); ok {
+			if ir, ok := fs.inodeReport(ino, &hashBudget, len(r.Inodes), &jobs); ok {
 				r.Inodes = append(r.Inodes, ir)
 			}
 		}
 	}
+	fs.runHashJobs(r.Inodes, jobs)
 	fs.walkPaths(r.Paths)
 	r.Journal = fs.journalReport()
 	r.Problems = fs.Problems()
@@ -223,7 +240,7 @@ func (fs *FS) inodesInUse(g uint32) []uint32 {
 
 // inodeReport builds one InodeReport; ok is false for reserved inodes that
 // are not used (mode 0).
-func (fs *FS) inodeReport(ino uint32, hashBudget *int64) (InodeReport, bool) {
+func (fs *FS) inodeReport(ino uint32, hashBudget *int64, index int, jobs *[]hashJob) (InodeReport, bool) {
 	in, raw, err := fs.inode(ino)
 	if err != nil {
 		fs.problem(fs.inodeWhere(ino), "%v", err)
@@ -254,23 +271,7 @@ func (fs *FS) inodeReport(ino uint32, hashBudget *int64) (InodeReport, bool) {
 	hashable := (in.Mode.IsRegular() && ino >= fs.sb.FirstInode()) || in.Mode.IsSymlink()
 	if hashable && in.Size() <= hashMaxBytes && int64(in.Size()) <= *hashBudget {
 		*hashBudget -= int64(in.Size())
-		rd := fs.readerFor(ino, in, raw, m)
-		h := sha256.New()
-		var target []byte
-		err := rd.stream(func(p []byte) {
-			h.Write(p)
-			if in.Mode.IsSymlink() && len(target) < 4096 {
-				target = append(target, p...)
-			}
-		})
-		if err != nil {
-			fs.problem(fs.inodeWhere(ino), "reading content: %v", err)
-		} else {
-			ir.SHA256 = hex.EncodeToString(h.Sum(nil))
-			if in.Mode.IsSymlink() {
-				ir.Symlink = string(target)
-			}
-		}
+		*jobs = append(*jobs, hashJob{index: index, ino: ino, symlink: in.Mode.IsSymlink(), rd: fs.readerFor(ino, in, raw, m)})
 	}
 	return ir, true
 }
@@ -367,5 +368,62 @@ func (fs *FS) journalReport() *JournalReport {
 	return &JournalReport{
 		BlockType: js.Header.BlockType, BlockSize: js.BlockSize, MaxLen: js.MaxLen, First: js.First,
 		Sequence: js.Sequence, Start: js.Start, Features: js.FeatureNames(), ChecksumType: js.ChecksumTypeName(),
+	}
+}
+
+// hashJob is the content hash of one inode, computed apart from the walk
+// so that several files are read at once (reads dominate: they overlap
+// the I/O of a file-backed device and use every core).
+type hashJob struct {
+	index   int // into Report.Inodes
+	ino     uint32
+	symlink bool
+	rd      *fileReader
+	sum     string
+	target  []byte
+	err     error
+}
+
+func (j *hashJob) run() {
+	h := sha256.New()
+	j.err = j.rd.stream(func(p []byte) {
+		h.Write(p)
+		if j.symlink && len(j.target) < 4096 {
+			j.target = append(j.target, p...)
+		}
+	})
+	j.sum = hex.EncodeToString(h.Sum(nil))
+}
+
+// runHashJobs runs the jobs on a few goroutines and stores the results in
+// inode order, so the report does not depend on scheduling.
+func (fs *FS) runHashJobs(inodes []InodeReport, jobs []hashJob) {
+	workers := min(runtime.GOMAXPROCS(0), 4, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				jobs[i].run()
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i := range jobs {
+		j := &jobs[i]
+		if j.err != nil {
+			fs.problem(fs.inodeWhere(j.ino), "reading content: %v", j.err)
+			continue
+		}
+		inodes[j.index].SHA256 = j.sum
+		if j.symlink {
+			inodes[j.index].Symlink = string(j.target)
+		}
 	}
 }
