@@ -173,6 +173,10 @@ type Sim struct {
 	err      error
 	sleepDup map[string]bool
 
+	inCheck    bool // per-step checks run: verdicts name the step just taken
+	checkLabel string
+	checkStack int32
+
 	sched  Schedule
 	cands  []Candidate
 	choice Choice
@@ -303,20 +307,22 @@ func (s *Sim) loop() {
 				Loc: t.fp.Loc, Arg: int32(t.fp.Access), Stack: t.stack, Label: s.intern(t.label),
 			})
 		}
+		stepLabel, stepStack := t.label, t.stack
 		s.resume(t)
 		if t.status == trace.TaskDone && t.stop != nil {
 			t.stop() // release the parked coroutine now, not at the end of the run
 			t.stop = nil
 		}
 		if len(s.checks) > 0 {
-			// Attribute a violation to the task whose step caused it.
+			// Attribute a violation to the step that caused it.
 			s.cur = t
+			s.inCheck, s.checkLabel, s.checkStack = true, stepLabel, stepStack
 			for i := range s.checks {
 				if msg := s.checks[i].fn(); msg != "" {
 					s.reportCheck(s.checks[i].name, msg)
 				}
 			}
-			s.cur = nil
+			s.cur, s.inCheck = nil, false
 		}
 	}
 }
@@ -495,6 +501,9 @@ func (s *Sim) report(kind VerdictKind, check, msg string, objs ...string) {
 	if t := s.cur; t != nil {
 		v.Task, v.TaskName, v.Ctx, v.Label = t.id, t.name, t.ctx, t.label
 		v.Stack = s.stackOf(t.stack)
+		if s.inCheck {
+			v.Label, v.Stack = s.checkLabel, s.stackOf(s.checkStack)
+		}
 	}
 	s.verdicts = append(s.verdicts, v)
 	s.emit(trace.Event{Kind: trace.EvVerdict, Task: v.Task, Loc: -1, Arg: int32(len(s.verdicts) - 1)})

@@ -708,3 +708,30 @@ func TestNoGoroutineLeak(t *testing.T) {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
 	}
 }
+
+func TestDomainCheckAttribution(t *testing.T) {
+	r := Run(func(s *Sim) {
+		g := s.NewObj("inode", "inode")
+		unwritten := g.NewVar("i_unwritten", 0, Dec)
+		s.Spawn("fio", Process, func(t *Task) {
+			t.Enter("ext4_end_io_dio")
+			unwritten.Add(t, 1)
+			unwritten.Add(t, -2)
+			t.Exit()
+		})
+		s.AddCheck("i_unwritten", func() string {
+			if unwritten.Value() < 0 {
+				return fmt.Sprintf("i_unwritten = %d", unwritten.Value())
+			}
+			return ""
+		})
+	}, Config{})
+	if len(r.Verdicts) != 1 {
+		t.Fatalf("verdicts %v", r.Verdicts)
+	}
+	v := r.Verdicts[0]
+	if v.Kind != trace.VerdictDomain || v.Check != "i_unwritten" || v.Step != 2 || v.TaskName != "fio" ||
+		v.Label != "atomic_add inode.i_unwritten" || strings.Join(v.Stack, ">") != "ext4_end_io_dio" || v.Message != "i_unwritten = -1" {
+		t.Fatalf("verdict: %s", v.String())
+	}
+}
