@@ -61,10 +61,18 @@ func (v VerifySpec) payloadKey() uint64 {
 // payloadAt writes payload bytes for block positions [from, from+len(dst)),
 // all at or after HeaderSize.
 func (v VerifySpec) payloadAt(dst []byte, from int64, key uint64) {
-	for i := range dst {
+	i := 0
+	// Leading bytes up to a word boundary, then whole words, then the tail.
+	for ; i < len(dst) && (from+int64(i))%8 != 0; i++ {
 		p := from + int64(i)
-		w := splitmix64(key + uint64(p/8))
-		dst[i] = byte(w >> (8 * (p % 8)))
+		dst[i] = byte(splitmix64(key+uint64(p/8)) >> (8 * (p % 8)))
+	}
+	for ; i+8 <= len(dst); i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], splitmix64(key+uint64((from+int64(i))/8)))
+	}
+	for ; i < len(dst); i++ {
+		p := from + int64(i)
+		dst[i] = byte(splitmix64(key+uint64(p/8)) >> (8 * (p % 8)))
 	}
 }
 
