@@ -286,6 +286,9 @@ func init() {
 			t.j.ErrorDump = b
 			return err
 		}},
+		"group_reporting": {noModel: "only changes how fio reports", apply: noop},
+		"thread":          {noModel: "threads or processes issue the same I/O", apply: noop},
+		"description":     {noModel: "free text", apply: noop},
 		"verify": {apply: func(p *parser, t *tmpl, _, v string, _ bool) error {
 			switch v {
 			case "0", "none", "":
@@ -330,6 +333,8 @@ func init() {
 		}},
 	}
 }
+
+func noop(*parser, *tmpl, string, string, bool) error { return nil }
 
 func (p *parser) applyOption(name, v string, hasVal bool) error {
 	canon := name
