@@ -24,9 +24,10 @@
 //   - Booleans are integers (non-zero is on); a bare name is 1, so
 //     time_based and time_based=10 both switch it on.
 //   - Unknown options are errors naming line, section and option;
-//     error_dump, verify_dump and verify_async are accepted with a
-//     Warning because they do not change what the model does. See
-//     Options for the full list.
+//     error_dump, verify_dump, verify_async, group_reporting, thread and
+//     description are accepted with a Warning because they do not change
+//     what the model does. See Options for the full list. A job section
+//     name may appear only once.
 //
 // # Semantics the model relies on
 //
