@@ -506,3 +506,14 @@ func (s *Sim) lockClassOf(loc int32) int {
 	}
 	return s.lockdep.classID(s.locs[loc].Class)
 }
+
+// Holds reports whether t holds the lock at location loc (any mode), for
+// domain checks such as "only the i_mutex holder stores i_private".
+func (t *Task) Holds(loc int32) bool {
+	for _, h := range t.held {
+		if h.loc == loc {
+			return true
+		}
+	}
+	return false
+}

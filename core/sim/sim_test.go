@@ -322,6 +322,9 @@ func TestRWSemWriterPreference(t *testing.T) {
 		})
 		s.Spawn("w", Process, func(t *Task) {
 			sem.DownWrite(t)
+			if !t.Holds(sem.Loc()) || sem.Writer() != t || sem.Readers() != 0 {
+				t.Fail("holds", "writer does not hold the rwsem after down_write")
+			}
 			order = append(order, "w")
 			sem.UpWrite(t)
 		})
