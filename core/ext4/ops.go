@@ -163,7 +163,7 @@ func (v *Volume) create(parent uint32, name string, mode FileMode, dir bool) (ui
 			return 0, err
 		}
 	}
-	if err := v.writeInode(ino, in); err != nil {
+	if err := v.writeNewInode(ino, in); err != nil {
 		return 0, err
 	}
 	if err := v.addEntry(parent, pin, name, ino, ft); err != nil {

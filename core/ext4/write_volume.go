@@ -384,6 +384,16 @@ func (v *Volume) readInode(ino uint32) (*Inode, error) {
 // writeInode encodes inode ino in place (keeping in-inode xattrs) and
 // sets its checksum.
 func (v *Volume) writeInode(ino uint32, in *Inode) error {
+	return v.putInode(ino, in, false)
+}
+
+// writeNewInode writes a just-allocated inode over a cleared record, so
+// nothing left in a table that was never zeroed survives.
+func (v *Volume) writeNewInode(ino uint32, in *Inode) error {
+	return v.putInode(ino, in, true)
+}
+
+func (v *Volume) putInode(ino uint32, in *Inode, fresh bool) error {
 	blk, off, err := v.inodePos(ino)
 	if err != nil {
 		return err
@@ -393,6 +403,9 @@ func (v *Volume) writeInode(ino uint32, in *Inode) error {
 		return err
 	}
 	rec := buf[off : off+v.isz]
+	if fresh {
+		clear(rec)
+	}
 	in.Encode(rec, int(v.isz))
 	if v.csum {
 		v.cs.SetInodeCsum(ino, rec)
