@@ -120,11 +120,14 @@ test('sample image: superblock and features equal dumpe2fs -h', { skip }, async 
 	const name = await page.getAttribute('[data-testid="app"]', 'data-image');
 	sampleName = name;
 	const first = await page.evaluate(() => window.__ext4playFirstRender);
+	// Load phases the page marks (ms after navigation start).
+	const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+		.filter((m) => m.name.startsWith('ext4play:')).map((m) => [m.name.slice(9), Math.round(m.startTime)])));
 	assert.ok(first > 0, `first render mark missing (${first})`);
 	fs.mkdirSync(path.dirname(shots), { recursive: true });
 	fs.writeFileSync(path.join(repo, 'test-output', 'first-render.json'),
-		JSON.stringify({ image: name, firstRenderMs: Math.round(first), wallMs: Date.now() - nav }) + '\n');
-	console.log(`first render of ${name}: ${first.toFixed(0)} ms after navigation start`);
+		JSON.stringify({ image: name, firstRenderMs: Math.round(first), marks, wallMs: Date.now() - nav }) + '\n');
+	console.log(`first render of ${name}: ${first.toFixed(0)} ms after navigation start; phases ${JSON.stringify(marks)}`);
 	await shot('inspect-sample.png');
 
 	const file = path.join(imagesDir, name);

@@ -247,6 +247,7 @@ func (c *Root) loadSample(env vugu.EventEnv, file string) {
 		c.fail(env, file, err)
 		return
 	}
+	mark("fetched")
 	c.open(env, data, file, "sample")
 }
 
@@ -268,7 +269,9 @@ func (c *Root) loadBlob(env vugu.EventEnv, f blob, source string) {
 func (c *Root) open(env vugu.EventEnv, data []byte, name, source string) {
 	c.setBusy(env, fmt.Sprintf("opening %s (%s)", name, humanBytes(uint64(len(data)))))
 	t0 := time.Now()
+	mark("decode-start")
 	img, err := openImage(data, name)
+	mark("decoded")
 	if err != nil {
 		c.fail(env, name, err)
 		return

@@ -128,3 +128,12 @@ func markFirstRender() {
 	sjs.Global().Set("__ext4playFirstRender", ms)
 	sjs.Global().Get("document").Get("documentElement").Call("setAttribute", "data-first-render-ms", fmt.Sprintf("%.0f", ms))
 }
+
+// mark records a named point in the browser's performance timeline
+// (performance.mark), so load phases can be read back by tests and seen in
+// DevTools.
+func mark(name string) {
+	if p := sjs.Global().Get("performance"); p.Truthy() && p.Get("mark").Truthy() {
+		p.Call("mark", "ext4play:"+name)
+	}
+}

@@ -18,3 +18,4 @@ func inputFile(e vugu.DOMEvent) blob        { return nil }
 func droppedFile(e vugu.DOMEvent) blob      { return nil }
 func isLeavingPage(e vugu.DOMEvent) bool    { return true }
 func markFirstRender()                      {}
+func mark(name string)                      {}

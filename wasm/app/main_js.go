@@ -26,6 +26,7 @@ func main() {
 		bootFailed(err)
 		return
 	}
+	mark("main")
 	root := &Root{Tab: "image"}
 	go root.start(env)
 
