@@ -33,6 +33,26 @@ type FS struct {
 
 	problems []Problem
 	seen     map[string]bool // problem dedup
+
+	// walkBudget bounds the blocks that extent, indirect and directory
+	// walks read during one Inspect, so a hostile image whose inodes all
+	// map the same huge trees cannot make the work quadratic. -1: no limit
+	// (single calls are bounded by the device size already).
+	walkBudget int64
+}
+
+// spend takes n blocks from the walk budget; false means stop walking.
+func (fs *FS) spend(n int64) bool {
+	if fs.walkBudget < 0 {
+		return true
+	}
+	if fs.walkBudget < n {
+		fs.problem("filesystem", "metadata walks read more blocks than the image holds several times over; stopped")
+		fs.walkBudget = 0
+		return false
+	}
+	fs.walkBudget -= n
+	return true
 }
 
 // Problem list helpers.
@@ -88,7 +108,7 @@ func (fs *FS) Device() Device { return fs.dev }
 // impossible geometry, descriptors beyond the device); anything else is
 // recorded as a Problem.
 func Open(dev Device) (*FS, error) {
-	fs := &FS{dev: dev, devSize: dev.Size(), seen: map[string]bool{}}
+	fs := &FS{dev: dev, devSize: dev.Size(), seen: map[string]bool{}, walkBudget: -1}
 	if fs.devSize < SuperblockOffset+SuperblockSize {
 		return nil, fmt.Errorf("%w: device is %d bytes, too small to hold a superblock at byte 1024", ErrCorrupt, fs.devSize)
 	}

@@ -44,6 +44,8 @@ func (fs *FS) Inspect() *Report { return fs.InspectWith(InspectOptions{}) }
 // InspectWith is Inspect with options.
 func (fs *FS) InspectWith(opt InspectOptions) *Report {
 	r := &Report{Superblock: fs.superblockReport(), Paths: map[string]uint32{}}
+	fs.walkBudget = 8*(fs.devSize/int64(fs.blockSize)) + 4096
+	defer func() { fs.walkBudget = -1 }()
 	// Work budgets proportional to the image: a hostile image cannot make
 	// Inspect run longer than its size justifies.
 	inodeBudget := fs.devSize/EXT4_GOOD_OLD_INODE_SIZE + 1024
@@ -368,6 +370,7 @@ func (fs *FS) journalReport() *JournalReport {
 	return &JournalReport{
 		BlockType: js.Header.BlockType, BlockSize: js.BlockSize, MaxLen: js.MaxLen, First: js.First,
 		Sequence: js.Sequence, Start: js.Start, Features: js.FeatureNames(), ChecksumType: js.ChecksumTypeName(),
+		Checksum: js.Checksum,
 	}
 }
 

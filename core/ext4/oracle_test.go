@@ -34,10 +34,11 @@ type fixture struct {
 	htree          bool // run e2fsck -fyD so /many becomes an htree
 	extents        bool // fallocate/punch need extents
 	wantDepth      int  // minimum extent depth /frag must reach
+	journalCsum    bool // turn on jbd2 checksum v3 (debugfs jo -c)
 }
 
 var fixtures = []fixture{
-	{name: "ext4-4k-default", sizeKiB: 32 << 10, mkfs: []string{"-t", "ext4", "-b", "4096", "-O", "64bit,metadata_csum,flex_bg"}, fragBlocks: 40, htree: true, extents: true, wantDepth: 1},
+	{name: "ext4-4k-default", sizeKiB: 32 << 10, mkfs: []string{"-t", "ext4", "-b", "4096", "-O", "64bit,metadata_csum,flex_bg"}, fragBlocks: 40, htree: true, extents: true, wantDepth: 1, journalCsum: true},
 	{name: "ext4-1k-csum-64bit", sizeKiB: 16 << 10, mkfs: []string{"-t", "ext4", "-b", "1024", "-O", "64bit,metadata_csum"}, fragBlocks: 800, htree: true, extents: true, wantDepth: 2},
 	{name: "ext4-2k-nocsum-32bit-noflex", sizeKiB: 16 << 10, mkfs: []string{"-t", "ext4", "-b", "2048", "-O", "^64bit,^metadata_csum,uninit_bg,^flex_bg"}, fragBlocks: 40, htree: true, extents: true, wantDepth: 1},
 	{name: "ext4-4k-128inode-nocsum", sizeKiB: 24 << 10, mkfs: []string{"-t", "ext4", "-b", "4096", "-I", "128", "-O", "^metadata_csum,^64bit"}, fragBlocks: 40, extents: true, wantDepth: 1},
@@ -131,6 +132,9 @@ func buildFixture(t *testing.T, f fixture) string {
 		"ea_set / user.comment hello-root",
 		"ea_set /tiny.txt user.note "+strings.Repeat("v", 300),
 	)
+	if f.journalCsum {
+		cmds = append(cmds, "jo -c", "jc")
+	}
 	cf := filepath.Join(dir, "cmds")
 	os.WriteFile(cf, []byte(strings.Join(cmds, "\n")+"\n"), 0o644)
 	run(t, "debugfs", "-w", "-f", cf, img)
@@ -269,6 +273,7 @@ func checkSuperblock(t *testing.T, img string, rep *Report) {
 		eq("Journal start", j.Start)
 		if j.ChecksumType != "" {
 			eq("Journal checksum type", j.ChecksumType)
+			eq("Journal checksum", fmt.Sprintf("0x%08x", j.Checksum))
 		}
 	} else if _, ok := h["Journal inode"]; ok {
 		t.Error("dumpe2fs shows a journal, report has none")

@@ -45,6 +45,9 @@ func (fs *FS) readDir(ino uint32, in *Inode, raw []byte, m *FileMap) []Dirent {
 			if l >= nblocks {
 				break
 			}
+			if !fs.spend(1) {
+				return out
+			}
 			phys := r.Physical + i
 			where := fmt.Sprintf("directory inode %d block %d (logical %d)", ino, phys, l)
 			if err := fs.readBlock(phys, buf); err != nil {
@@ -106,6 +109,9 @@ func (fs *FS) htreeNodes(ino uint32, m *FileMap, seed uint32) map[uint64]bool {
 	nodes := map[uint64]bool{0: true}
 	buf := make([]byte, fs.blockSize)
 	read := func(l uint64) (uint64, bool) {
+		if !fs.spend(1) {
+			return 0, false
+		}
 		r := findRun(m.Runs, l)
 		if r == nil {
 			fs.problem(fmt.Sprintf("directory inode %d htree", ino), "index block at logical %d is not mapped", l)

@@ -168,6 +168,7 @@ func (w *extentWalker) node(buf []byte, block uint64, wantDepth int, level int) 
 			fs.problem(w.where(block), "index %d (logical %d) points to block %d outside the filesystem", i, ix.Block, child)
 		case w.visited[child]:
 			fs.problem(w.where(block), "index %d points to block %d, already part of this tree (loop)", i, child)
+		case !fs.spend(1):
 		default:
 			w.visited[child] = true
 			w.m.Meta = append(w.m.Meta, child)
@@ -231,6 +232,9 @@ func (w *indirectWalker) walk(block uint64, level int, start uint64) {
 	}
 	if w.visited[block] {
 		fs.problem(where, "indirect block visited twice in one file (loop or shared block)")
+		return
+	}
+	if !fs.spend(1) {
 		return
 	}
 	w.visited[block] = true

@@ -129,6 +129,7 @@ type JournalReport struct {
 	Start        uint32   `json:"start"`
 	Features     []string `json:"features"`
 	ChecksumType string   `json:"checksum_type,omitempty"`
+	Checksum     uint32   `json:"checksum,omitempty"` // s_checksum with csum v2/v3
 }
 
 // Problem is one inconsistency found while reading: where (structure and
