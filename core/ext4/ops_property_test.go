@@ -125,8 +125,32 @@ func checkStressSeed(t *testing.T, o MkfsOptions, maxBytes int64, seed uint64, o
 	if len(chunks) != len(order) {
 		t.Fatalf("debugfs answered %d ex requests of %d:\n%s", len(chunks), len(order), out)
 	}
+	// The reader (Open) must agree too, and find no problem anywhere.
+	rfs, err := Open(dev)
+	if err != nil {
+		t.Fatalf("reader: %v", err)
+	}
+	if probs := rfs.Inspect().Problems; len(probs) > 0 {
+		t.Errorf("reader reports %d problems, first %+v", len(probs), probs[0])
+	}
 	for i, p := range order {
 		ino := files[p]
+		if fm, err := rfs.Map(ino); err != nil {
+			t.Errorf("reader map of %s: %v", p, err)
+		} else {
+			var runs []ExtentInfo
+			for _, r := range fm.Runs {
+				runs = append(runs, ExtentInfo{r.Logical, r.Length, r.Physical, r.Unwritten})
+			}
+			if theirs := debugfsExtents(chunks[i]); fmt.Sprint(runs) != fmt.Sprint(theirs) && len(runs)+len(theirs) > 0 {
+				t.Errorf("%s: reader extents %v, debugfs %v", p, runs, theirs)
+			}
+		}
+		if data, err := rfs.ReadFile(ino); err != nil {
+			t.Errorf("reader read of %s: %v", p, err)
+		} else if want, _ := os.ReadFile(filepath.Join(dumpDir, strconv.Itoa(int(ino)))); !bytes.Equal(data, want) {
+			t.Errorf("%s: reader reads %d bytes, debugfs dump %d, first difference at %d", p, len(data), len(want), firstDiff(data, want))
+		}
 		mine, err := v.Extents(ino)
 		if err != nil {
 			t.Fatal(err)
