@@ -37,13 +37,18 @@ func splitFlags(args []string) []string {
 	return append(append(flags, "--"), pos...)
 }
 
-func runInspect(args []string) int {
+func runInspect(args []string) int { return inspectMain(args, os.Stdout, os.Stderr) }
+
+// inspectMain is the inspect command with its output streams as
+// parameters, for tests.
+func inspectMain(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "print the report as one JSON object")
 	noTree := fl.Bool("no-tree", false, "plain output: leave out the directory tree")
 	noContent := fl.Bool("no-content", false, "read metadata only: no sha256 of file contents")
 	fl.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: ext4play inspect [--json] [--no-tree] [--no-content] IMAGE")
+		fmt.Fprintln(stderr, "usage: ext4play inspect [--json] [--no-tree] [--no-content] IMAGE")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(splitFlags(args)); err != nil {
@@ -56,29 +61,31 @@ func runInspect(args []string) int {
 	path := fl.Arg(0)
 	dev, err := openImage(path)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ext4play inspect: %s: %v\n", path, err)
+		fmt.Fprintf(stderr, "ext4play inspect: %s: %v\n", path, err)
 		return 2
 	}
 	fsys, err := ext4.Open(dev)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ext4play inspect: %s: %v\n", path, err)
+		fmt.Fprintf(stderr, "ext4play inspect: %s: %v\n", path, err)
 		return 2
 	}
 	rep := fsys.InspectWith(ext4.InspectOptions{SkipContent: *noContent})
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		// Indent for people at a terminal; pipes get compact JSON, which
 		// is several times faster to write for large images.
-		if st, err := os.Stdout.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			enc.SetIndent("", "  ")
+		if f, ok := stdout.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				enc.SetIndent("", "  ")
+			}
 		}
 		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(os.Stderr, "ext4play inspect: %v\n", err)
+			fmt.Fprintf(stderr, "ext4play inspect: %v\n", err)
 			return 1
 		}
 		return 0
 	}
-	printPlain(os.Stdout, rep, !*noTree)
+	printPlain(stdout, rep, !*noTree)
 	return 0
 }
 
