@@ -181,18 +181,23 @@ func (fs *FS) groupHasSuper(g uint32) bool {
 	return false
 }
 
-// descBlock is where descriptor block i lives (ext4 descriptor_loc, incl.
-// meta_bg).
+// descBlock is where descriptor block i lives (descriptor_loc,
+// fs/ext4/super.c): right after the block holding the primary superblock,
+// or with meta_bg at the start of each meta group after its backup.
 func (fs *FS) descBlock(i uint32) uint64 {
 	sb := fs.sb
+	sbBlock := uint64(SuperblockOffset / fs.blockSize) // 1 for 1 KiB blocks, else 0
 	descPerBlock := fs.blockSize / sb.DescSizeBytes()
 	if !sb.HasIncompat(EXT4_FEATURE_INCOMPAT_META_BG) || i < sb.FirstMetaBg {
-		return uint64(sb.FirstDataBlock) + 1 + uint64(i)
+		return sbBlock + 1 + uint64(i)
 	}
 	g := i * descPerBlock
 	b := fs.groupFirstBlock(g)
 	if fs.groupHasSuper(g) {
 		b++
+	}
+	if fs.blockSize == 1024 && i == 0 && sb.FirstDataBlock == 0 {
+		b++ // 1 KiB blocks with bigalloc: block 0 is the boot block
 	}
 	return b
 }
@@ -289,7 +294,7 @@ func (fs *FS) readBlock(b uint64, p []byte) error {
 
 // clusterSize is EXT4_CLUSTER_SIZE: the block size unless bigalloc.
 func (fs *FS) clusterSize() uint32 {
-	if fs.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_BIGALLOC) && fs.sb.LogClusterSize >= fs.sb.LogBlockSize && fs.sb.LogClusterSize <= 16 {
+	if fs.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_BIGALLOC) && fs.sb.LogClusterSize >= fs.sb.LogBlockSize && fs.sb.LogClusterSize-fs.sb.LogBlockSize <= 16 {
 		return 1024 << fs.sb.LogClusterSize
 	}
 	return fs.blockSize

@@ -43,7 +43,7 @@ func (fs *FS) Inspect() *Report { return fs.InspectWith(InspectOptions{}) }
 
 // InspectWith is Inspect with options.
 func (fs *FS) InspectWith(opt InspectOptions) *Report {
-	r := &Report{Superblock: fs.superblockReport(), Paths: map[string]uint32{}}
+	r := &Report{Superblock: fs.superblockReport(), Groups: []GroupReport{}, Inodes: []InodeReport{}, Paths: map[string]uint32{}}
 	fs.walkBudget = 8*(fs.devSize/int64(fs.blockSize)) + 4096
 	defer func() { fs.walkBudget = -1 }()
 	// Work budgets proportional to the image: a hostile image cannot make

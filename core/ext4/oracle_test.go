@@ -44,6 +44,8 @@ var fixtures = []fixture{
 	{name: "ext4-4k-128inode-nocsum", sizeKiB: 24 << 10, mkfs: []string{"-t", "ext4", "-b", "4096", "-I", "128", "-O", "^metadata_csum,^64bit"}, fragBlocks: 40, extents: true, wantDepth: 1},
 	{name: "ext4-inline-data", sizeKiB: 16 << 10, mkfs: []string{"-t", "ext4", "-b", "4096", "-O", "inline_data,metadata_csum"}, fragBlocks: 20, extents: true, wantDepth: 1},
 	{name: "ext4-meta-bg", sizeKiB: 16 << 10, mkfs: []string{"-t", "ext4", "-b", "1024", "-O", "meta_bg,^resize_inode,metadata_csum"}, fragBlocks: 20, extents: true, wantDepth: 1},
+	{name: "ext4-bigalloc-1k", sizeKiB: 64 << 10, mkfs: []string{"-t", "ext4", "-b", "1024", "-O", "bigalloc", "-C", "16384"}},
+	{name: "ext4-64k-blocks", sizeKiB: 64 << 10, mkfs: []string{"-t", "ext4", "-b", "65536"}, fragBlocks: 12, extents: true, wantDepth: 1},
 	{name: "ext2-1k-indirect", sizeKiB: 8 << 10, mkfs: []string{"-t", "ext2", "-b", "1024"}, tripleIndirect: true, htree: true},
 	{name: "ext3-4k-journal", sizeKiB: 16 << 10, mkfs: []string{"-t", "ext3", "-b", "4096"}},
 	{name: "ext3-2k-journal", sizeKiB: 16 << 10, mkfs: []string{"-t", "ext3", "-b", "2048", "-I", "128"}},

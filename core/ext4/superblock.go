@@ -329,7 +329,7 @@ func (sb *Superblock) Validate() error {
 		return fmt.Errorf("%w: %s: magic 0x%04x, want 0x%04x", ErrBadMagic, where, sb.Magic, EXT4_SUPER_MAGIC)
 	case sb.LogBlockSize > EXT4_MAX_BLOCK_LOG_SIZE-EXT4_MIN_BLOCK_LOG_SIZE:
 		return fmt.Errorf("%w: %s: s_log_block_size %d (block size over 64 KiB)", ErrCorrupt, where, sb.LogBlockSize)
-	case sb.BlocksPerGroup == 0 || sb.BlocksPerGroup > 8*sb.BlockSize():
+	case sb.BlocksPerGroup == 0 || !sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_BIGALLOC) && sb.BlocksPerGroup > 8*sb.BlockSize():
 		return fmt.Errorf("%w: %s: s_blocks_per_group %d (must be 1..%d)", ErrCorrupt, where, sb.BlocksPerGroup, 8*sb.BlockSize())
 	case sb.InodesPerGroup == 0 || sb.InodesPerGroup > 8*sb.BlockSize():
 		return fmt.Errorf("%w: %s: s_inodes_per_group %d (must be 1..%d)", ErrCorrupt, where, sb.InodesPerGroup, 8*sb.BlockSize())
@@ -337,6 +337,17 @@ func (sb *Superblock) Validate() error {
 		return fmt.Errorf("%w: %s: s_first_data_block %d with %d blocks", ErrCorrupt, where, sb.FirstDataBlock, sb.BlocksCount())
 	case sb.RevLevel > EXT4_DYNAMIC_REV:
 		return fmt.Errorf("%w: %s: s_rev_level %d", ErrUnsupported, where, sb.RevLevel)
+	}
+	if sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_BIGALLOC) {
+		// Bitmaps count clusters: s_clusters_per_group bits fit one block
+		// and s_blocks_per_group is that many clusters of blocks.
+		if sb.LogClusterSize < sb.LogBlockSize || sb.LogClusterSize-sb.LogBlockSize > 16 {
+			return fmt.Errorf("%w: %s: s_log_cluster_size %d with s_log_block_size %d", ErrCorrupt, where, sb.LogClusterSize, sb.LogBlockSize)
+		}
+		ratio := uint64(1) << (sb.LogClusterSize - sb.LogBlockSize)
+		if sb.ClustersPerGroup == 0 || sb.ClustersPerGroup > 8*sb.BlockSize() || uint64(sb.ClustersPerGroup)*ratio != uint64(sb.BlocksPerGroup) {
+			return fmt.Errorf("%w: %s: s_clusters_per_group %d, s_blocks_per_group %d, cluster ratio %d", ErrCorrupt, where, sb.ClustersPerGroup, sb.BlocksPerGroup, ratio)
+		}
 	}
 	if is := sb.InodeSizeBytes(); is < EXT4_GOOD_OLD_INODE_SIZE || is > sb.BlockSize() || is&(is-1) != 0 {
 		return fmt.Errorf("%w: %s: s_inode_size %d (power of two, 128..block size)", ErrCorrupt, where, is)
