@@ -67,6 +67,8 @@ type Config struct {
 	Continue  bool     // collect every verdict instead of stopping at the first
 	Record    bool     // record a trace (Result.Trace)
 	NoLockdep bool     // skip lock-order (circular dependency) checking
+
+	noInline bool // tests: always switch back to the loop between steps
 }
 
 // Outcome is how a run ended.
@@ -177,6 +179,12 @@ type Sim struct {
 	checkLabel string
 	checkStack int32
 
+	stepOpen  bool   // a step has begun and its checks have not run
+	stepLabel string // the open step's label and stack
+	stepStack int32
+	next      *Task // chosen inside a coroutine, to be resumed by loop
+	over      bool  // pick found nothing more to run
+
 	sched  Schedule
 	cands  []Candidate
 	choice Choice
@@ -240,9 +248,7 @@ func newSim(cfg Config) *Sim {
 
 func (s *Sim) run(prog Program) (res *Result) {
 	s.setup(prog)
-	if !s.stopping {
-		s.loop()
-	}
+	s.loop()
 	return s.finish()
 }
 
@@ -256,75 +262,115 @@ func (s *Sim) setup(prog Program) {
 	prog(s)
 }
 
+// loop runs steps until the run is over. The choice of the next task is
+// made where a step ends: inside the task's coroutine when it reaches its
+// next point (so a task that keeps running needs no coroutine switch at
+// all), or here when a task finished.
 func (s *Sim) loop() {
-	for !s.stopping {
-		s.collect()
-		if len(s.live) == 0 {
-			return
-		}
-		if len(s.cands) == 0 {
-			s.deadlock()
-			return
-		}
-		if s.step >= s.cfg.StepsMax {
-			s.outcome = OutcomeStepLimit
-			return
-		}
-		idx := 0
-		if s.dfs != nil {
-			idx = s.dfs.decide(s)
-			if idx < 0 {
-				s.outcome = OutcomePruned
-				return
-			}
-		} else if len(s.cands) > 1 {
-			s.choice.Step = s.step
-			s.choice.N = len(s.sched)
-			s.choice.Current = s.prev
-			s.choice.Runnable = s.cands
-			idx = s.strat.Choose(&s.choice)
-		}
-		if len(s.cands) > 1 {
-			if idx < 0 || idx >= len(s.cands) {
-				s.outcome = OutcomeScheduleError
-				if s.err != nil {
-					return
-				}
-				s.err = fmt.Errorf("sim: schedule choice #%d is %d but only %d tasks are runnable at step %d", len(s.sched), idx, len(s.cands), s.step)
-				return
-			}
-			s.sched = append(s.sched, uint32(idx))
-		}
-		t := s.tasks[s.cands[idx].Task]
-		if s.dfs != nil {
-			s.dfs.executed(s, t)
-		}
-		s.step++
-		s.prev = t.id
-		if s.rec != nil {
-			s.rec.Events = append(s.rec.Events, trace.Event{
-				Step: int32(s.step), Kind: trace.EvStep, Task: t.id,
-				Loc: t.fp.Loc, Arg: int32(t.fp.Access), Stack: t.stack, Label: s.intern(t.label),
-			})
-		}
-		stepLabel, stepStack := t.label, t.stack
+	t := s.pick()
+	for t != nil {
+		s.next = nil
 		s.resume(t)
+		if s.stepOpen {
+			s.endStep(t) // the task finished (or died) inside its step
+		}
 		if t.status == trace.TaskDone && t.stop != nil {
 			t.stop() // release the parked coroutine now, not at the end of the run
 			t.stop = nil
 		}
-		if len(s.checks) > 0 {
-			// Attribute a violation to the step that caused it.
-			s.cur = t
-			s.inCheck, s.checkLabel, s.checkStack = true, stepLabel, stepStack
-			for i := range s.checks {
-				if msg := s.checks[i].fn(); msg != "" {
-					s.reportCheck(s.checks[i].name, msg)
-				}
-			}
-			s.cur, s.inCheck = nil, false
+		switch {
+		case s.next != nil:
+			t = s.next
+		case s.over:
+			t = nil
+		default:
+			t = s.pick()
 		}
 	}
+}
+
+// pick chooses the task for the next step and begins the step, or returns
+// nil (and marks the run over) when nothing can or may run.
+func (s *Sim) pick() *Task {
+	if s.stopping {
+		s.over = true
+		return nil
+	}
+	s.collect()
+	if len(s.live) == 0 {
+		s.over = true
+		return nil
+	}
+	if len(s.cands) == 0 {
+		s.over = true
+		s.deadlock()
+		return nil
+	}
+	if s.step >= s.cfg.StepsMax {
+		s.over = true
+		s.outcome = OutcomeStepLimit
+		return nil
+	}
+	idx := 0
+	if s.dfs != nil {
+		idx = s.dfs.decide(s)
+		if idx < 0 {
+			s.over = true
+			s.outcome = OutcomePruned
+			return nil
+		}
+	} else if len(s.cands) > 1 {
+		s.choice.Step = s.step
+		s.choice.N = len(s.sched)
+		s.choice.Current = s.prev
+		s.choice.Runnable = s.cands
+		idx = s.strat.Choose(&s.choice)
+	}
+	if len(s.cands) > 1 {
+		if idx < 0 || idx >= len(s.cands) {
+			s.over = true
+			s.outcome = OutcomeScheduleError
+			if s.err == nil {
+				s.err = fmt.Errorf("sim: schedule choice #%d is %d but only %d tasks are runnable at step %d", len(s.sched), idx, len(s.cands), s.step)
+			}
+			return nil
+		}
+		s.sched = append(s.sched, uint32(idx))
+	}
+	t := s.tasks[s.cands[idx].Task]
+	if s.dfs != nil {
+		s.dfs.executed(s, t)
+	}
+	s.step++
+	s.prev = t.id
+	t.started = true
+	s.stepOpen = true
+	s.stepLabel, s.stepStack = t.label, t.stack
+	if s.rec != nil {
+		s.rec.Events = append(s.rec.Events, trace.Event{
+			Step: int32(s.step), Kind: trace.EvStep, Task: t.id,
+			Loc: t.fp.Loc, Arg: int32(t.fp.Access), Stack: t.stack, Label: s.intern(t.label),
+		})
+	}
+	return t
+}
+
+// endStep closes the current step of t: per-step domain checks, with
+// violations attributed to the step's label and stack.
+func (s *Sim) endStep(t *Task) {
+	s.stepOpen = false
+	if len(s.checks) == 0 {
+		return
+	}
+	cur := s.cur
+	s.cur = t
+	s.inCheck, s.checkLabel, s.checkStack = true, s.stepLabel, s.stepStack
+	for i := range s.checks {
+		if msg := s.checks[i].fn(); msg != "" {
+			s.reportCheck(s.checks[i].name, msg)
+		}
+	}
+	s.cur, s.inCheck = cur, false
 }
 
 // collect compacts the live list and gathers the runnable candidates.
@@ -541,6 +587,7 @@ type Task struct {
 	stack   int32
 
 	aborting bool
+	started  bool // has run a scheduled step (its prologue is over)
 }
 
 // held is one lock the task holds, for unlock checks, lockdep and reports.
@@ -680,8 +727,21 @@ func (t *Task) park() {
 	if t.aborting {
 		panic(abortSignal{})
 	}
-	if t.s.cur != t {
+	s := t.s
+	if s.cur != t {
 		panic(fmt.Sprintf("sim: task %s used outside its own coroutine", t.name))
+	}
+	if t.started && s.stepOpen {
+		// The step ends here: choose the next one without leaving the
+		// coroutine, and keep running if it is ours.
+		s.endStep(t)
+		if !s.cfg.noInline {
+			next := s.pick()
+			if next == t {
+				return
+			}
+			s.next = next
+		}
 	}
 	if !t.yield(struct{}{}) {
 		t.aborting = true

@@ -738,3 +738,32 @@ func TestDomainCheckAttribution(t *testing.T) {
 		t.Fatalf("verdict: %s", v.String())
 	}
 }
+
+// TestInlineEquivalence: choosing the next task inside the coroutine (and
+// not switching when the same task continues) must not change any run.
+func TestInlineEquivalence(t *testing.T) {
+	progs := map[string]Program{"contention": contention(10), "lost": lostUpdate, "abba": abba, "dio": dioWait(false)}
+	for name, prog := range progs {
+		for seed := range uint64(20) {
+			strats := []func() Strategy{
+				func() Strategy { return Random(seed) },
+				func() Strategy { return PCT(seed, 3, 200) },
+				func() Strategy { return Replay(nil) },
+			}
+			for si, mk := range strats {
+				a := Run(prog, Config{Strategy: mk(), Record: true, Continue: seed%2 == 0})
+				b := Run(prog, Config{Strategy: mk(), Record: true, Continue: seed%2 == 0, noInline: true})
+				if a.Trace.Hash() != b.Trace.Hash() || a.Outcome != b.Outcome || a.Schedule.Encode() != b.Schedule.Encode() {
+					t.Fatalf("%s seed %d strategy %d: inline %v/%d, switching %v/%d", name, seed, si, a.Outcome, a.Steps, b.Outcome, b.Steps)
+				}
+			}
+		}
+	}
+	for _, red := range []Reduction{ReductionNone, ReductionDPOR} {
+		a := DFS(abba, DFSConfig{PreemptionBound: -1, Reduction: red, Config: Config{NoLockdep: true}})
+		b := DFS(abba, DFSConfig{PreemptionBound: -1, Reduction: red, Config: Config{NoLockdep: true, noInline: true}})
+		if a.Runs != b.Runs || a.Failures != b.Failures || a.Pruned != b.Pruned {
+			t.Fatalf("dfs %s: %+v vs %+v", red, a, b)
+		}
+	}
+}
