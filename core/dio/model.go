@@ -1,0 +1,260 @@
+package dio
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"ext4play/core/ext4"
+	"ext4play/core/fio"
+	"ext4play/core/sim"
+)
+
+// ErrBadInput is matched (errors.Is) by every error about a scenario,
+// workload or option the model cannot run.
+var ErrBadInput = errors.New("dio: bad input")
+
+// EIOCBQUEUED is the kernel's -EIOCBQUEUED (529): the AIO was submitted
+// and completes later through ki_complete.
+const EIOCBQUEUED = -529
+
+// EXT4_IO_END_UNWRITTEN is the io_end flag (fs/ext4/ext4.h).
+const EXT4_IO_END_UNWRITTEN = 0x1
+
+// EXT4_STATE_DIO_UNWRITTEN is the inode state bit value in the model's
+// state word.
+const EXT4_STATE_DIO_UNWRITTEN = 0x1
+
+// DIO_MAX_BLOCKS caps one DIO get_block call (fs/ext4/ext4.h).
+const DIO_MAX_BLOCKS = 4096
+
+// model is one run's world: the simulator, the variant, the ext4 volume
+// and the in-core inodes.
+type model struct {
+	s       *sim.Sim
+	v       *Variant
+	nolock  bool // mount -o dioread_nolock
+	cont    bool // continue past the first BUG
+	vol     *ext4.Volume
+	bs      int64
+	bdev    *sim.BlockQueue // the scratch device's request queue
+	doneWQ  *sim.Workqueue  // sb->s_dio_done_wq, created on first defer
+	journal *sim.LockMap    // jbd2_handle (lockdep only)
+	sb      *sim.Obj
+	inodes  []*inode
+	ioends  map[int32]*ioEnd
+	nextIO  int
+	err     error // first internal error from core/ext4 (reported as a verdict)
+}
+
+// inode is struct ext4_inode_info (fs/ext4/ext4.h) for one file, with the
+// VFS inode fields the DIO path uses.
+type inode struct {
+	ino        uint32
+	name       string
+	obj        *sim.Obj
+	iMutex     *sim.Mutex // inode->i_mutex
+	iDataSem   *sim.RWSem // ei->i_data_sem
+	iPrivate   *sim.Var   // inode->i_private: the current DIO io_end (Ref, -1 = NULL)
+	iDioCount  *sim.Var   // inode->i_dio_count
+	iUnwritten *sim.Var   // ei->i_unwritten
+	iIoendCnt  *sim.Var   // ei->i_ioend_count (up to 4.5)
+	state      *sim.Var   // ei->i_state_flags: EXT4_STATE_DIO_UNWRITTEN
+	iSize      *sim.Var   // inode->i_size
+	extents    *sim.Var   // the extent tree (footprint only; value = changes)
+	esTree     *sim.Var   // the extent-status cache (footprint only)
+	dioWait    *sim.WaitQueue
+	unwrWait   *sim.WaitQueue
+	esCached   []bool            // per logical block: in the ES cache
+	exts       []ext4.ExtentInfo // snapshot of the extent tree for lookups
+	extsValid  bool
+	owner      []int32 // per logical block: the write whose data is there (0 = none)
+}
+
+// ioEnd is ext4_io_end_t (fs/ext4/ext4.h).
+type ioEnd struct {
+	obj    *sim.Obj
+	flag   *sim.Var
+	offset *sim.Var
+	size   *sim.Var
+	in     *inode
+	owner  string // the DIO that allocated it: job, op and range
+}
+
+func (io *ioEnd) describe() string {
+	return fmt.Sprintf("%s (allocated by %s)", io.obj.Name(), io.owner)
+}
+
+func (m *model) newInode(ino uint32, name string, size int64) *inode {
+	s := m.s
+	o := s.NewObj("inode", fmt.Sprintf("inode %d (%s)", ino, name))
+	in := &inode{ino: ino, name: name, obj: o}
+	in.iMutex = s.NewMutexClass(name+".i_mutex", "i_mutex")
+	in.iDataSem = s.NewRWSemClass(name+".i_data_sem", "i_data_sem")
+	in.iPrivate = o.NewVar("i_private", -1, sim.Ref)
+	in.iDioCount = o.NewVar("i_dio_count", 0, sim.Dec)
+	in.iUnwritten = o.NewVar("i_unwritten", 0, sim.Dec)
+	if m.v.IOEndCount {
+		in.iIoendCnt = o.NewVar("i_ioend_count", 0, sim.Dec)
+	}
+	in.state = o.NewVar("i_state(DIO_UNWRITTEN)", 0, sim.Hex)
+	in.iSize = o.NewVar("i_size", size, sim.Dec)
+	in.extents = o.NewVar("extent tree", 0, sim.Dec)
+	in.esTree = o.NewVar("i_es_tree", 0, sim.Dec)
+	in.dioWait = s.NewWaitQueue(name + ".i_dio_count==0")
+	in.unwrWait = s.NewWaitQueue(name + ".i_unwritten==0")
+	m.inodes = append(m.inodes, in)
+	return in
+}
+
+// blocks grows the per-block tables to hold n blocks.
+func (in *inode) blocks(n int64) {
+	for int64(len(in.owner)) < n {
+		in.owner = append(in.owner, 0)
+		in.esCached = append(in.esCached, false)
+	}
+}
+
+func (in *inode) esLookup(lblk, n uint32) bool {
+	in.blocks(int64(lblk) + int64(n))
+	for b := lblk; b < lblk+n; b++ {
+		if !in.esCached[b] {
+			return false
+		}
+	}
+	return true
+}
+
+func (in *inode) esInsert(lblk, n uint32) {
+	in.blocks(int64(lblk) + int64(n))
+	for b := lblk; b < lblk+n; b++ {
+		in.esCached[b] = true
+	}
+}
+
+func (in *inode) esRemove(lblk, n uint32) {
+	in.blocks(int64(lblk) + int64(n))
+	for b := lblk; b < lblk+n; b++ {
+		in.esCached[b] = false
+	}
+}
+
+// lookup maps [lblk, lblk+n) without changing anything, as
+// ext4_ext_map_blocks does without CREATE: the extent holding lblk
+// (MAPPED, or UNWRITTEN without MAPPED) or the hole up to the next one.
+// It reads a snapshot of the extent tree taken after the last change, so
+// lookups do not go through core/ext4's flushing MapBlocks.
+func (m *model) lookup(t *sim.Task, in *inode, lblk, n uint32) (ext4.BlockMap, bool) {
+	if !in.extsValid {
+		exts, err := m.vol.Extents(in.ino)
+		if err != nil {
+			m.internal(t, "ext4_ext_map_blocks lookup", err)
+			return ext4.BlockMap{LBlk: lblk}, false
+		}
+		in.exts, in.extsValid = exts, true
+	}
+	mp := ext4.BlockMap{LBlk: lblk, Len: n}
+	for _, e := range in.exts {
+		if lblk >= e.LBlk && lblk < e.LBlk+e.Len {
+			off := lblk - e.LBlk
+			mp.PBlk = e.PBlk + uint64(off)
+			mp.Len = min(n, e.Len-off)
+			mp.Flags = ext4.EXT4_MAP_MAPPED
+			if e.Unwritten {
+				mp.Flags = ext4.EXT4_MAP_UNWRITTEN
+			}
+			return mp, true
+		}
+		if e.LBlk > lblk {
+			mp.Len = min(mp.Len, e.LBlk-lblk)
+		}
+	}
+	return mp, true
+}
+
+// changed invalidates the lookup snapshot after a change to the extents.
+func (in *inode) changed() {
+	in.extsValid = false
+	in.extents.Set(in.extents.Value() + 1)
+}
+
+// internal records an error from core/ext4 as a verdict: the model asked
+// the image for something it could not do.
+func (m *model) internal(t *sim.Task, what string, err error) {
+	if m.err == nil {
+		m.err = err
+	}
+	t.Fail("ext4-error", fmt.Sprintf("%s: %v", what, err))
+}
+
+// ioEndOf returns the io_end whose object location is loc (an i_private value).
+func (m *model) ioEndOf(loc int64) *ioEnd {
+	if loc < 0 {
+		return nil
+	}
+	return m.ioends[int32(loc)]
+}
+
+// kiocb is struct kiocb plus the fio op it carries.
+type kiocb struct {
+	id        int32 // write id, for the per-block owner table
+	job       *jobState
+	op        fio.Op
+	in        *inode
+	async     bool
+	overwrite bool   // the "overwrite" local of ext4_file_write_iter
+	private   *ioEnd // iocb->private
+	desc      string
+}
+
+// journalStart is ext4_journal_start / jbd2__journal_start: may sleep
+// (and sleeping from an interrupt is the seed's BUG); for lockdep it is
+// the jbd2_handle map, taken between i_mutex and i_data_sem.
+func (m *model) journalStart(t *sim.Task, objs ...string) {
+	t.Enter("jbd2__journal_start")
+	t.Point(lblJournalStart, sim.Footprint{Loc: m.journal.Loc(), Access: sim.Write})
+	t.MightSleep("fs/jbd2/transaction.c: jbd2__journal_start", objs...)
+	m.journal.Acquire(t)
+	t.Exit()
+}
+
+// journalStop is ext4_journal_stop.
+func (m *model) journalStop(t *sim.Task) {
+	t.Point(lblJournalStop, sim.Footprint{Loc: m.journal.Loc(), Access: sim.Write})
+	m.journal.Release(t)
+}
+
+// inodeDioBegin is inode_dio_begin (include/linux/fs.h).
+func (m *model) inodeDioBegin(t *sim.Task, in *inode) {
+	in.iDioCount.AddAs(t, lblDioBegin, 1)
+}
+
+// inodeDioEnd is inode_dio_end (include/linux/fs.h): wakes inode_dio_wait.
+func (m *model) inodeDioEnd(t *sim.Task, in *inode) {
+	if in.iDioCount.AddAs(t, lblDioEnd, -1) == 0 {
+		in.dioWait.WakeUp(t)
+	}
+}
+
+// inodeDioWait is inode_dio_wait (fs/inode.c).
+func (m *model) inodeDioWait(t *sim.Task, in *inode) {
+	t.WaitEvent(in.dioWait, lblDioWait, func() bool { return in.iDioCount.Value() == 0 })
+}
+
+// payloads caches the bytes of verify blocks: explore reruns the same
+// workload (the op seed is fixed), so each block is generated once.
+var payloads sync.Map // fio.VerifySpec -> []byte
+
+// payload returns the bytes the write puts down, padded to whole blocks.
+func (iocb *kiocb) payload() []byte {
+	if b, ok := payloads.Load(iocb.op.Data); ok {
+		return b.([]byte)
+	}
+	n := iocb.op.Length
+	bs := int64(4096)
+	n = (n + bs - 1) / bs * bs
+	b := make([]byte, n)
+	iocb.op.Data.FillAt(b, 0)
+	payloads.Store(iocb.op.Data, b)
+	return b
+}
