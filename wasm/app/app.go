@@ -16,7 +16,8 @@ import (
 // Limits that keep the page responsive on big images: the DOM, not the
 // reader, is the bottleneck (vugu re-renders every row on each event).
 const (
-	inodeRowsMax  = 250
+	inodeRowsStep = 100  // inode table rows shown at first and added per "more"
+	inodeRowsMax  = 5000 // never more, however often "more" is clicked
 	treeRowsMax   = 2000
 	extentRowsMax = 300
 	previewBytes  = 512
@@ -54,6 +55,7 @@ type Root struct {
 	selErr   string
 
 	inodeFilter string
+	inodeLimit  int // rows of the inode table shown; 0 means inodeRowsStep
 	dragging    bool
 	problemsMin bool // problems panel collapsed
 
@@ -96,7 +98,7 @@ func (c *Root) setImage(img *opened) {
 		sort.Strings(ps)
 	}
 	c.selIno, c.selBytes, c.selErr = 0, nil, ""
-	c.inodeFilter = ""
+	c.inodeFilter, c.inodeLimit = "", 0
 	c.problemsMin = false
 	// Show the first regular file so the detail panel is not empty.
 	if f := c.firstFile(); f != 0 {
@@ -159,6 +161,19 @@ func (c *Root) SelectIno(ino uint32) { c.selectIno(ino) }
 // FilterInodes handles typing in the inode filter box.
 func (c *Root) FilterInodes(e vugu.DOMEvent) {
 	c.inodeFilter = strings.TrimSpace(e.PropString("target", "value"))
+	c.inodeLimit = 0
+}
+
+// MoreInodes shows another page of the inode table.
+func (c *Root) MoreInodes() {
+	c.inodeLimit = min(c.rowsLimit()+inodeRowsStep, inodeRowsMax)
+}
+
+func (c *Root) rowsLimit() int {
+	if c.inodeLimit <= 0 {
+		return inodeRowsStep
+	}
+	return c.inodeLimit
 }
 
 // ToggleProblems collapses or expands the problems panel.

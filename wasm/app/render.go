@@ -163,7 +163,7 @@ type inodeRow struct {
 }
 
 // inodeRows lists inodes matching the filter (inode number, path fragment,
-// type, flag or mapping), at most inodeRowsMax of them. total is the number
+// type, flag or mapping), at most rowsLimit of them. total is the number
 // that matched.
 func (c *Root) computeInodeRows() (rows []inodeRow, total int) {
 	f := strings.ToLower(c.inodeFilter)
@@ -178,7 +178,7 @@ func (c *Root) computeInodeRows() (rows []inodeRow, total int) {
 			continue
 		}
 		total++
-		if len(rows) >= inodeRowsMax {
+		if len(rows) >= c.rowsLimit() {
 			continue
 		}
 		unw := 0
@@ -211,6 +211,8 @@ func (c *Root) inodeCountNote() string {
 	switch {
 	case c.inodeFilter == "" && len(rows) == total:
 		return fmt.Sprintf("%d in use", all)
+	case c.inodeFilter == "":
+		return fmt.Sprintf("%d in use, first %d shown", all, len(rows))
 	case len(rows) < total:
 		return fmt.Sprintf("showing %d of %d matching (of %d in use)", len(rows), total, all)
 	default:
@@ -554,7 +556,7 @@ func (c *Root) groupRows() []groupRow {
 }
 
 func (c *Root) inodeRows() ([]inodeRow, int) {
-	key := c.inodeFilter + "\x00" + strconv.FormatUint(uint64(c.selIno), 10)
+	key := c.inodeFilter + "\x00" + strconv.FormatUint(uint64(c.selIno), 10) + "\x00" + strconv.Itoa(c.rowsLimit())
 	if c.memo.inodesOf != c.img || c.memo.inodesKey != key {
 		c.memo.inodes, c.memo.inodesN = c.computeInodeRows()
 		c.memo.inodesOf, c.memo.inodesKey = c.img, key
@@ -567,4 +569,14 @@ func (c *Root) fillTreeCache() {
 		c.memo.tree, c.memo.treeCut = visibleRows(c.tree, c.expanded, c.types, treeRowsMax)
 		c.memo.treeOf, c.memo.treeGen = c.img, c.treeGen
 	}
+}
+
+// moreNote labels the button under a cut inode table, or is empty when
+// every matching row is shown (or the hard limit is reached).
+func (c *Root) moreNote() string {
+	rows, total := c.inodeRows()
+	if len(rows) >= total || c.rowsLimit() >= inodeRowsMax {
+		return ""
+	}
+	return fmt.Sprintf("show %d more of %d", min(inodeRowsStep, total-len(rows)), total-len(rows))
 }

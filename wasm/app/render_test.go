@@ -141,3 +141,36 @@ func (e *testEnv) UnlockOnly()   {}
 func (e *testEnv) UnlockRender() { e.renders++ }
 func (e *testEnv) RLock()        {}
 func (e *testEnv) RUnlock()      {}
+
+func TestInodePaging(t *testing.T) {
+	r := testReport()
+	for i := range 250 {
+		r.Inodes = append(r.Inodes, ext4.InodeReport{Ino: uint32(100 + i), Type: "file", Mode: 0o644, Mapping: "extent"})
+	}
+	c := &Root{}
+	c.setImage(&opened{Name: "t.img", Report: r})
+	if rows, total := c.inodeRows(); len(rows) != inodeRowsStep || total != 252 {
+		t.Fatalf("first page: %d rows of %d", len(rows), total)
+	}
+	if got := c.inodeCountNote(); got != "252 in use, first 100 shown" {
+		t.Errorf("note %q", got)
+	}
+	if got := c.moreNote(); got != "show 100 more of 152" {
+		t.Errorf("more %q", got)
+	}
+	c.MoreInodes()
+	c.MoreInodes()
+	if rows, _ := c.inodeRows(); len(rows) != 252 || c.moreNote() != "" {
+		t.Errorf("after two more: %d rows, more %q", len(rows), c.moreNote())
+	}
+	// A new filter starts from the first page again.
+	c.FilterInodes(filterEvent("file"))
+	if rows, total := c.inodeRows(); len(rows) != inodeRowsStep || total != 251 {
+		t.Errorf("filtered: %d rows of %d", len(rows), total)
+	}
+}
+
+// filterEvent is an input event whose target holds value.
+func filterEvent(value string) vugu.DOMEvent {
+	return vugu.NewDOMEvent(&testEnv{}, map[string]interface{}{"target": map[string]interface{}{"value": value}})
+}

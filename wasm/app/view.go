@@ -108,16 +108,19 @@ func visibleRows(root *treeNode, expanded map[string]bool, types map[uint32]stri
 	return rows, truncated
 }
 
-// defaultExpanded opens every directory when the tree is small, else only
-// the root, so a sample image shows all its files at once.
+// defaultExpanded opens the root and every directory small enough to read
+// at a glance, so a sample image shows its files at once while a directory
+// of hundreds of entries (and everything on a big image) stays folded
+// until asked for.
 func defaultExpanded(root *treeNode, total int) map[string]bool {
+	const smallDir = 24
 	exp := map[string]bool{"/": true}
-	if total > 200 {
+	if total > 400 {
 		return exp
 	}
 	var walk func(n *treeNode)
 	walk = func(n *treeNode) {
-		if len(n.Children) > 0 {
+		if len(n.Children) > 0 && len(n.Children) <= smallDir {
 			exp[n.Path] = true
 		}
 		for _, c := range n.Children {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -51,9 +52,16 @@ func TestBuildTreeAndRows(t *testing.T) {
 		t.Errorf("limit 3: %d rows, truncated %v", len(rows), cut)
 	}
 
-	// Big trees start collapsed.
+	// Big trees start collapsed, and so do big directories.
 	if e := defaultExpanded(root, 5000); len(e) != 1 || !e["/"] {
 		t.Errorf("big tree expanded = %v", e)
+	}
+	many := map[string]uint32{"/": 2, "/small": 3, "/small/a": 4, "/big": 5}
+	for i := range 30 {
+		many[fmt.Sprintf("/big/f%02d", i)] = uint32(10 + i)
+	}
+	if e := defaultExpanded(buildTree(many), len(many)); !e["/small"] || e["/big"] {
+		t.Errorf("expanded = %v, want /small open and /big folded", e)
 	}
 }
 
