@@ -363,6 +363,8 @@ var (
 	reStatHead  = regexp.MustCompile(`Inode: (\d+)\s+Type: (.+?)\s+Mode:\s+(\d+)\s+Flags: 0x([0-9a-f]+)`)
 	reStatSize  = regexp.MustCompile(`Size: (\d+)`)
 	reStatLinks = regexp.MustCompile(`Links: (\d+)\s+Blockcount: (\d+)`)
+	reStatUser  = regexp.MustCompile(`User:\s+(\d+)\s+Group:\s+(\d+)`)
+	reStatMtime = regexp.MustCompile(`\smtime: 0x([0-9a-f]+)`)
 	reExRow     = regexp.MustCompile(`^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+) -\s+(\d+)\s+(\d+) -\s+(\d+)\s+(\d+)\s*(\S*)`)
 	reBlkRange  = regexp.MustCompile(`\((\d+)(?:-(\d+))?\):(\d+)(?:-(\d+))?`)
 )
@@ -414,6 +416,12 @@ func checkInodes(t *testing.T, img string, fs *FS, rep *Report, f fixture) {
 		if lm := reStatLinks.FindStringSubmatch(st); lm == nil || lm[1] != strconv.Itoa(int(in.Links)) || lm[2] != strconv.FormatUint(in.Blocks, 10) {
 			t.Errorf("inode %d: links %d blocks %d, debugfs %v", in.Ino, in.Links, in.Blocks, lm)
 		}
+		if um := reStatUser.FindStringSubmatch(st); um == nil || um[1] != strconv.Itoa(int(in.UID)) || um[2] != strconv.Itoa(int(in.GID)) {
+			t.Errorf("inode %d: uid/gid %d/%d, debugfs %v", in.Ino, in.UID, in.GID, um)
+		}
+		if mm := reStatMtime.FindStringSubmatch(st); mm == nil || mm[1] != fmt.Sprintf("%08x", uint32(in.Mtime)) {
+			t.Errorf("inode %d: mtime %x, debugfs %v", in.Ino, in.Mtime, mm)
+		}
 		if in.Type == "symlink" {
 			if fl := regexp.MustCompile(`Fast link dest: "(.*)"`).FindStringSubmatch(st); fl != nil && fl[1] != in.Symlink {
 				t.Errorf("inode %d: fast symlink %q, debugfs %q", in.Ino, in.Symlink, fl[1])
@@ -445,6 +453,10 @@ func checkInodes(t *testing.T, img string, fs *FS, rep *Report, f fixture) {
 			}
 			if in.Tree != nil && int(in.Tree.Depth) != depth && len(want) > 0 {
 				t.Errorf("inode %d: tree depth %d, debugfs %d", in.Ino, in.Tree.Depth, depth)
+			}
+			// The whole on-disk tree, node by node in debugfs' preorder.
+			if got, want := flattenTree(in.Tree, 0), exRows(out[fmt.Sprintf("ex <%d>", in.Ino)]); !slices.Equal(got, want) {
+				t.Errorf("inode %d extent tree:\n got %v\nwant %v", in.Ino, got, want)
 			}
 			if in.Ino == fragIno {
 				maxDepth = depth
@@ -522,6 +534,38 @@ func checkInodes(t *testing.T, img string, fs *FS, rep *Report, f fixture) {
 			t.Errorf("/triple: read %q past the triple-indirect boundary", b)
 		}
 	}
+}
+
+// flattenTree lists a tree as debugfs ex does: "level:logical:physical"
+// per index entry (then its subtree) and per leaf.
+func flattenTree(n *ExtentNode, level int) []string {
+	var out []string
+	if n == nil {
+		return out
+	}
+	for _, ix := range n.Index {
+		out = append(out, fmt.Sprintf("%d:%d:%d", level, ix.Logical, ix.Leaf))
+		out = append(out, flattenTree(ix.Child, level+1)...)
+	}
+	for _, l := range n.Leaves {
+		out = append(out, fmt.Sprintf("%d:%d:%d", level, l.Logical, l.Physical))
+	}
+	return out
+}
+
+var reExIdx = regexp.MustCompile(`^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+) -\s+(\d+)\s+(\d+)\s+(\d+)\s*$`)
+
+// exRows reads debugfs ex output into the flattenTree form.
+func exRows(out string) []string {
+	var rows []string
+	for _, line := range strings.Split(out, "\n") {
+		if r := reExRow.FindStringSubmatch(line); r != nil {
+			rows = append(rows, fmt.Sprintf("%s:%s:%s", r[1], r[3], r[5]))
+		} else if r := reExIdx.FindStringSubmatch(line); r != nil {
+			rows = append(rows, fmt.Sprintf("%s:%s:%s", r[1], r[3], r[5]))
+		}
+	}
+	return rows
 }
 
 func atoiT(s string) int { n, _ := strconv.Atoi(s); return n }
