@@ -308,3 +308,19 @@ func TestRandomCorruption(t *testing.T) {
 		}
 	}
 }
+
+func TestBadExtraIsize(t *testing.T) {
+	base := sample(t, "sample-ext4.img.zst")
+	fs := mustOpen(t, base)
+	ino := lookup(t, fs, "/README")
+	dev := base.Clone()
+	put16(dev, inodeOff(fs, ino)+0x80, 0xFFF0)
+	fs2 := mustOpen(t, dev)
+	b, err := fs2.ReadFile(ino)
+	if err != nil || !strings.HasPrefix(string(b), "Welcome") {
+		t.Fatalf("ReadFile with bad i_extra_isize: %q, %v", b, err)
+	}
+	if !hasProblem(fs2.Problems(), "inode 12 ", "i_extra_isize") {
+		t.Errorf("no i_extra_isize problem in %v", fs2.Problems())
+	}
+}

@@ -55,7 +55,12 @@ func (fs *FS) inode(ino uint32) (*Inode, []byte, error) {
 	}
 	in, err := DecodeInode(raw, int(fs.inodeSize))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", fs.inodeWhere(ino), err)
+		if in == nil {
+			return nil, nil, fmt.Errorf("%s: %w", fs.inodeWhere(ino), err)
+		}
+		// A bad i_extra_isize: keep the 128-byte core, ignore the rest.
+		fs.problem(fs.inodeWhere(ino), "%v", err)
+		in.ExtraIsize = 0
 	}
 	if fs.sb.HasMetadataCsum() {
 		if got, want := fs.csum.InodeCsum(ino, raw), StoredInodeCsum(raw); got != want {
