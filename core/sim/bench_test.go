@@ -67,3 +67,10 @@ func BenchmarkDFS(b *testing.B) {
 	}
 	b.ReportMetric(float64(35*b.N)/b.Elapsed().Seconds(), "runs/s")
 }
+
+// BenchmarkSchedulingPointsPCT: the same workload under PCT, where the
+// running task usually continues and no coroutine switch is needed.
+func BenchmarkSchedulingPointsPCT(b *testing.B) {
+	b.ReportAllocs()
+	benchPoints(b, contention(250), func(i int) Config { return Config{Strategy: PCT(uint64(i), 3, 10000)} })
+}
