@@ -107,6 +107,11 @@ func TestABBADeadlockDFS(t *testing.T) {
 			t.Errorf("deadlock message lacks %q:\n%s", want, v.Message)
 		}
 	}
+	// The failing schedule replays to the same deadlock.
+	rr := Run(abba, Config{NoLockdep: true, Strategy: Replay(res.First.Schedule)})
+	if rr.Outcome != OutcomeVerdict || rr.Verdicts[0].Message != v.Message || rr.Steps != res.First.Steps {
+		t.Fatalf("replay of the dfs schedule: %s", rr.Summary())
+	}
 	// The same search without stopping: every run either completes or deadlocks.
 	all := DFS(abba, DFSConfig{Config: Config{NoLockdep: true}, PreemptionBound: -1, Reduction: ReductionNone})
 	if !all.Exhausted || all.Failures == 0 || all.Failures == all.Runs {
