@@ -42,7 +42,12 @@ func (s *Sim) deadlock() {
 			fmt.Fprintf(&b, "    holds %s (%s) since step %d, at: %s\n", s.LocName(h.loc), h.mode, h.step, h.label)
 		}
 	}
+	// No single task is to blame, and the verdict must not depend on
+	// whether it was found inside a coroutine or in the loop.
+	cur := s.cur
+	s.cur = nil
 	s.report(trace.VerdictDeadlock, "", b.String(), dedup(objs)...)
+	s.cur = cur
 }
 
 // waitCycle follows blocked task -> awaited lock -> holder until a task repeats.

@@ -271,8 +271,10 @@ func (s *Sim) loop() {
 	for t != nil {
 		s.next = nil
 		s.resume(t)
-		if s.stepOpen {
-			s.endStep(t) // the task finished (or died) inside its step
+		if s.next == nil && s.stepOpen {
+			// t finished (or died) inside its step. When t chose the next
+			// task itself, the open step is already that task's.
+			s.endStep(t)
 		}
 		if t.status == trace.TaskDone && t.stop != nil {
 			t.stop() // release the parked coroutine now, not at the end of the run

@@ -646,6 +646,9 @@ func TestContinueCollectsAll(t *testing.T) {
 	}
 }
 
+// contentionSize is the i_size var of the latest contention program.
+var contentionSize *Var
+
 // contention is the benchmark workload: 8 tasks, each looping over a
 // mutex-protected update and an rwsem read or write section.
 func contention(iters int) Program {
@@ -654,6 +657,7 @@ func contention(iters int) Program {
 		sem := s.NewRWSem("i_data_sem")
 		g := s.NewObj("inode", "inode")
 		size := g.NewVar("i_size", 0, Dec)
+		contentionSize = size
 		for i := range 8 {
 			s.Spawn(fmt.Sprintf("fio-%d", i), Process, func(t *Task) {
 				t.Enter("ext4_file_write_iter")
@@ -747,7 +751,23 @@ func TestDomainCheckAttribution(t *testing.T) {
 // TestInlineEquivalence: choosing the next task inside the coroutine (and
 // not switching when the same task continues) must not change any run.
 func TestInlineEquivalence(t *testing.T) {
-	progs := map[string]Program{"contention": contention(10), "lost": lostUpdate, "abba": abba, "dio": dioWait(false)}
+	checked := func(s *Sim) {
+		contention(10)(s)
+		var v *Var
+		// Per-step checks see the state right after each step: a wrong
+		// placement shifts which step and task a verdict names.
+		s.AddCheck("size", func() string {
+			if v == nil {
+				return ""
+			}
+			if v.Value()%7 == 3 {
+				return fmt.Sprintf("i_size %d", v.Value())
+			}
+			return ""
+		})
+		v = contentionSize
+	}
+	progs := map[string]Program{"contention": contention(10), "checked": checked, "lost": lostUpdate, "abba": abba, "dio": dioWait(false)}
 	for name, prog := range progs {
 		for seed := range uint64(20) {
 			strats := []func() Strategy{
