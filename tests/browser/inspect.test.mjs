@@ -288,7 +288,12 @@ test('every bundled sample opens from the menu', { skip }, async () => {
 			return (app.dataset.state === 'ready' && app.dataset.image === f) ||
 				(app.dataset.state !== 'loading' && err && err.textContent.startsWith(f + ': '));
 		}, f, { timeout });
-		const shown = (await page.getAttribute('[data-testid="app"]', 'data-image')) === f;
+		const shownName = await page.getAttribute('[data-testid="app"]', 'data-image');
+		const shown = shownName === f;
+		// The menu names what is on screen, also after a failed open.
+		const menu = await page.$eval('[data-testid="sample-select"]', (s) => s.value);
+		if (shown) assert.equal(menu, f, 'menu does not name the shown sample');
+		else assert.ok(menu !== f && (menu === '' || menu === shownName), `menu shows ${menu} after ${f} failed; page shows ${shownName}`);
 		if (broken(f)) {
 			// A corrupt sample is either unreadable (banner) or read with problems listed.
 			const problems = shown ? Number(await page.getAttribute('[data-testid="problems"]', 'data-count')) : 0;

@@ -316,6 +316,11 @@ func (c *Root) fail(env vugu.EventEnv, name string, err error) {
 	env.Lock()
 	c.busy = ""
 	c.loadErr = fmt.Sprintf("%s: %v", name, err)
+	// The menu names what is on screen, not what failed.
+	c.sampleSel = ""
+	if c.img != nil && c.img.Source == "sample" {
+		c.sampleSel = c.img.Name
+	}
 	env.UnlockRender()
 }
 

@@ -323,11 +323,18 @@ func (c *Root) selXattrs() []field {
 	in := c.sel()
 	var fs []field
 	for k, v := range in.Xattrs {
+		if r := []rune(v); len(r) > xattrShowMax {
+			v = string(r[:xattrShowMax]) + fmt.Sprintf("… (%d bytes)", len(in.Xattrs[k]))
+		}
 		fs = append(fs, field{Label: k, Value: v})
 	}
 	sortFields(fs)
 	return fs
 }
+
+// xattrShowMax bounds how much of an extended attribute value the detail
+// panel prints.
+const xattrShowMax = 120
 
 func sortFields(fs []field) {
 	for i := 1; i < len(fs); i++ {
@@ -428,13 +435,20 @@ func (c *Root) kvClass(f field) string {
 
 func (c *Root) journalFields() []field {
 	j := c.img.Report.Journal
+	blocktype := u(uint64(j.BlockType))
+	switch j.BlockType { // JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2
+	case 3:
+		blocktype += " (superblock v1)"
+	case 4:
+		blocktype += " (superblock v2)"
+	}
 	return []field{
 		{Key: "block_size", Label: "Block size", Value: u(uint64(j.BlockSize))},
 		{Key: "maxlen", Label: "Length", Value: u(uint64(j.MaxLen)), Note: "blocks"},
 		{Key: "first", Label: "First block", Value: u(uint64(j.First))},
 		{Key: "sequence", Label: "Sequence", Value: u(uint64(j.Sequence))},
 		{Key: "start", Label: "Start", Value: u(uint64(j.Start))},
-		{Key: "blocktype", Label: "Block type", Value: u(uint64(j.BlockType))},
+		{Key: "blocktype", Label: "Block type", Value: blocktype},
 		{Key: "features", Label: "Features", Value: orDash(strings.Join(j.Features, " "))},
 		{Key: "checksum_type", Label: "Checksum", Value: orDash(j.ChecksumType)},
 	}
@@ -464,9 +478,13 @@ func hex4(v uint16) string { return fmt.Sprintf("%04x", v) }
 func (c *Root) extentNote() string {
 	in := c.sel()
 	n := len(in.Extents)
-	s := fmt.Sprintf("%d extents", n)
+	unit := "extent"
+	if in.Mapping == "indirect" {
+		unit = "run"
+	}
+	s := fmt.Sprintf("%d %ss", n, unit)
 	if n == 1 {
-		s = "1 extent"
+		s = "1 " + unit
 	}
 	if in.Tree != nil {
 		s += fmt.Sprintf(" · depth %d", in.Tree.Depth)
