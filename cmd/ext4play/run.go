@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"ext4play/core/dio"
+	"ext4play/core/scenario"
+)
+
+func init() {
+	register("run", "run a DIO scenario once (verdict, trace, final image)", cmdRun)
+}
+
+// overrides are the scenario flags run, explore and share share.
+type overrides struct {
+	kernel, mount, strategy, fioFile string
+	seed                             uint64
+	seedSet                          bool
+}
+
+func (o *overrides) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.kernel, "kernel", "", "kernel variant: v4.4, v4.5-rc3, revert, jan-fix, v4.6")
+	fs.StringVar(&o.mount, "mount", "", "mount option: dioread_nolock or none")
+	fs.StringVar(&o.strategy, "strategy", "", "scheduler: random, pct or dfs")
+	fs.StringVar(&o.fioFile, "fio", "", "fio job file replacing the scenario's workload")
+	fs.Func("seed", "scheduler (and workload) seed", func(s string) error {
+		_, err := fmt.Sscan(s, &o.seed)
+		o.seedSet = err == nil
+		return err
+	})
+}
+
+// parseArgs parses flags that may come before or after the one
+// positional argument.
+func parseArgs(fs *flag.FlagSet, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		return "", fmt.Errorf("want one SCENARIO (a JSON file or a catalogue name), got %d arguments", len(pos))
+	}
+	return pos[0], nil
+}
+
+// loadScenario reads SCENARIO: a file path, or a catalogue example name.
+func loadScenario(arg string, o *overrides) (*scenario.Scenario, error) {
+	var sc *scenario.Scenario
+	if data, err := os.ReadFile(arg); err == nil {
+		if sc, err = scenario.Parse(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", arg, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	} else if sc, err = scenario.Example(strings.TrimSuffix(arg, ".json")); err != nil {
+		return nil, fmt.Errorf("%s: not a file and not a catalogue example: %w", arg, err)
+	}
+	if o.kernel != "" {
+		sc.Kernel = scenario.Kernel(o.kernel)
+	}
+	switch o.mount {
+	case "":
+	case "dioread_nolock":
+		sc.Mount.DioreadNolock = true
+	case "none", "dioread_lock":
+		sc.Mount.DioreadNolock = false
+	default:
+		return nil, fmt.Errorf("--mount %q: want dioread_nolock or none", o.mount)
+	}
+	if o.strategy != "" {
+		sc.Scheduler.Strategy = scenario.Strategy(o.strategy)
+		sc.Scheduler.Choices = ""
+	}
+	if o.seedSet {
+		sc.Scheduler.Seed = o.seed
+	}
+	if o.fioFile != "" {
+		data, err := os.ReadFile(o.fioFile)
+		if err != nil {
+			return nil, err
+		}
+		sc.Workload.Fio = string(data)
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// runJSON is the --json output of run.
+type runJSON struct {
+	Verdict    string          `json:"verdict"`
+	Violations []dio.Violation `json:"violations"`
+	Steps      int             `json:"steps"`
+	Choices    string          `json:"choices"`
+}
+
+func cmdRun(args []string) int {
+	return runMain(args, os.Stdout, os.Stderr)
+}
+
+func runMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o overrides
+	o.register(fs)
+	asJSON := fs.Bool("json", false, "print {verdict, violations, steps, choices}")
+	traceOut := fs.String("trace", "", "write the Chrome/Perfetto trace JSON here")
+	imageOut := fs.String("image-out", "", "save the final image here (.gz/.xz/.zst compress)")
+	cont := fs.Bool("continue", false, "go on past the first BUG (show what would have happened)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ext4play run SCENARIO [--kernel V] [--mount dioread_nolock|none] [--seed N] [--strategy random|pct|dfs] [--fio JOBFILE] [--json] [--trace OUT.json] [--image-out OUT] [--continue]")
+		fs.PrintDefaults()
+	}
+	arg, err := parseArgs(fs, args)
+	if err != nil {
+		fmt.Fprintln(stderr, "ext4play run:", err)
+		return 2
+	}
+	sc, err := loadScenario(arg, &o)
+	if err != nil {
+		fmt.Fprintln(stderr, "ext4play run:", err)
+		return 2
+	}
+	r, err := dio.Run(sc, dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != ""})
+	if err != nil {
+		fmt.Fprintln(stderr, "ext4play run:", err)
+		return 2
+	}
+	if *traceOut != "" {
+		if err := writeTrace(*traceOut, r); err != nil {
+			fmt.Fprintln(stderr, "ext4play run:", err)
+			return 2
+		}
+	}
+	if *imageOut != "" {
+		if err := r.Image.SaveFile(*imageOut); err != nil {
+			fmt.Fprintln(stderr, "ext4play run:", err)
+			return 2
+		}
+	}
+	if *asJSON {
+		out := runJSON{Verdict: r.Verdict, Violations: r.Violations, Steps: r.Steps, Choices: r.Choices}
+		if out.Violations == nil {
+			out.Violations = []dio.Violation{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(out)
+	} else {
+		fmt.Fprintf(stdout, "%s on %s, %s: %s after %d steps (%d preemptions)\n", sc.Title, sc.Kernel, sc.Mount.String(), r.Verdict, r.Steps, r.Preemptions)
+		for _, v := range r.Violations {
+			fmt.Fprintf(stdout, "\n%s at step %d, task %s (%s)\n", v.Kind, v.Step, v.Task, v.Context)
+			if v.Label != "" {
+				fmt.Fprintf(stdout, "  at: %s\n", v.Label)
+			}
+			if len(v.Stack) > 0 {
+				fmt.Fprintf(stdout, "  stack: %s\n", strings.Join(v.Stack, " > "))
+			}
+			if len(v.Objects) > 0 {
+				fmt.Fprintf(stdout, "  objects: %s\n", strings.Join(v.Objects, "; "))
+			}
+			for _, l := range strings.Split(strings.TrimRight(v.Message, "\n"), "\n") {
+				fmt.Fprintf(stdout, "  %s\n", l)
+			}
+		}
+		fmt.Fprintf(stdout, "\nreplay: choices %s\n", abbreviate(r.Choices, 80))
+	}
+	if r.Verdict != "clean" {
+		return 1
+	}
+	return 0
+}
+
+func writeTrace(path string, r *dio.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r.Trace.WriteChrome(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + fmt.Sprintf("… (%d characters; --json prints them all)", len(s))
+}
