@@ -65,12 +65,29 @@ func (s *Sim) NewObj(kind, name string) *Obj {
 // Alloc is a kernel allocation (kmalloc / kmem_cache_alloc) of an object of
 // kind named "kind#N": a point, and might_sleep unless gfp is GFPAtomic.
 func (t *Task) Alloc(kind string, gfp GFP) *Obj {
-	t.Point("alloc "+kind+" ("+gfp.String()+")", Footprint{Loc: -1, Access: None})
-	if gfp != GFPAtomic {
-		t.MightSleep("mm/slub.c: kmem_cache_alloc(" + gfp.String() + ")")
+	s := t.s
+	key := allocKey{kind, gfp}
+	label, ok := s.allocLabels[key]
+	if !ok {
+		if s.allocLabels == nil {
+			s.allocLabels = map[allocKey]string{}
+		}
+		label = "alloc " + kind + " (" + gfp.String() + ")"
+		s.allocLabels[key] = label
 	}
-	return t.s.NewObj(kind, "")
+	t.Point(label, Footprint{Loc: -1, Access: None})
+	if gfp != GFPAtomic {
+		t.MightSleep(gfpSleepWhere[gfp])
+	}
+	return s.NewObj(kind, "")
 }
+
+type allocKey struct {
+	kind string
+	gfp  GFP
+}
+
+var gfpSleepWhere = [gfpCount]string{"mm/slub.c: kmem_cache_alloc(GFP_KERNEL)", "mm/slub.c: kmem_cache_alloc(GFP_NOFS)", ""}
 
 // InitRef makes the object refcounted with count n (atomic_set before the
 // object is published).

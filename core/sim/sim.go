@@ -157,11 +157,12 @@ type Sim struct {
 	prev  TaskID  // task that ran the last step
 	step  int
 
-	locs       []trace.Loc
-	objByLoc   []*Obj
-	stacks     []trace.StackNode
-	stackIndex map[stackKey]int32
-	kindCount  map[string]int
+	locs        []trace.Loc
+	objByLoc    []*Obj
+	stacks      []trace.StackNode
+	stackIndex  map[stackKey]int32
+	kindCount   map[string]int
+	allocLabels map[allocKey]string
 
 	rec      *trace.Trace
 	strIndex map[string]int32 // label -> index in rec.Strings
