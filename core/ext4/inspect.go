@@ -387,9 +387,9 @@ type hashJob struct {
 	err     error
 }
 
-func (j *hashJob) run() {
+func (j *hashJob) run(buf []byte) {
 	h := sha256.New()
-	j.err = j.rd.stream(func(p []byte) {
+	j.err = j.rd.stream(buf, func(p []byte) {
 		h.Write(p)
 		if j.symlink && len(j.target) < 4096 {
 			j.target = append(j.target, p...)
@@ -408,8 +408,9 @@ func (fs *FS) runHashJobs(inodes []InodeReport, jobs []hashJob) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			buf := make([]byte, 256<<10)
 			for i := range next {
-				jobs[i].run()
+				jobs[i].run(buf)
 			}
 		}()
 	}

@@ -150,9 +150,12 @@ func (fs *FS) Readlink(ino uint32) (string, error) {
 	return string(b), err
 }
 
-// stream feeds the content to fn in pieces of at most 1 MiB.
-func (r *fileReader) stream(fn func([]byte)) error {
-	buf := make([]byte, min(r.size, 1<<20))
+// stream feeds the content to fn in pieces of at most len(buf) bytes
+// (1 MiB when buf is nil).
+func (r *fileReader) stream(buf []byte, fn func([]byte)) error {
+	if len(buf) == 0 {
+		buf = make([]byte, min(r.size, 1<<20))
+	}
 	for off := int64(0); off < r.size; {
 		n, err := r.ReadAt(buf, off)
 		if n > 0 {
