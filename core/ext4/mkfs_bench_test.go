@@ -42,3 +42,35 @@ func BenchmarkStress(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMapBlocksDIO is the extent work of one allocating direct write
+// of 16 blocks: MapBlocks(IO_CREATE_EXT) then conversion at completion.
+func BenchmarkMapBlocksDIO(b *testing.B) {
+	dev, err := Mkfs(MkfsOptions{Size: 1 << 30, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := OpenVolume(dev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ino, err := v.CreatePath("/f", 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bs := int64(v.BlockSize())
+	for i := 0; i < b.N; i++ {
+		lblk := uint32(i%4096) * 32 // every other 16-block slot: a fragmented file
+		if i%4096 == 0 && i > 0 {
+			if err := v.Truncate(ino, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := v.MapBlocks(ino, lblk, 16, EXT4_GET_BLOCKS_IO_CREATE_EXT); err != nil {
+			b.Fatal(err)
+		}
+		if err := v.ConvertUnwritten(ino, int64(lblk)*bs, 16*bs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
