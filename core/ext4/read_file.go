@@ -8,7 +8,7 @@ import (
 
 // ReadFileMax bounds ReadFile's allocation; larger files are read with
 // ReadAt or Open*.
-const ReadFileMax = 1 << 30
+const ReadFileMax = 256 << 20
 
 // fileReader reads one inode's content through its mapping: holes and
 // unwritten extents read as zeros (as ext4_map_blocks reports them to

@@ -62,7 +62,7 @@ func FormatForName(name string) Format {
 // DefaultMaxSize bounds the decompressed size Load accepts unless MaxSize is
 // given: large enough for real test images, small enough that a compression
 // bomb ends with ErrTooLarge instead of running for hours.
-const DefaultMaxSize int64 = 64 << 30
+const DefaultMaxSize int64 = 16 << 30
 
 // Option changes how Load reads an image.
 type Option func(*loadConfig)
