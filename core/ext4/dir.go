@@ -63,9 +63,10 @@ func RecLenToDisk(n uint32, blockSize uint32) uint16 {
 	return uint16(n&65532) | uint16(n>>16)&3
 }
 
-// DecodeDirEntry parses the entry at b[0:]; it checks that the header and
-// the name fit in b and that rec_len is sane (≥ 12 and 4-aligned, inside b,
-// large enough for the name), returning the entry and its rec_len in bytes.
+// DecodeDirEntry parses the entry at b[0:] with the checks of
+// __ext4_check_dir_entry (fs/ext4/dir.c): rec_len at least 12 and a
+// multiple of 4, inside b, and large enough for the name. It returns the
+// entry and its rec_len in bytes.
 func DecodeDirEntry(b []byte, blockSize uint32) (DirEntry, int, error) {
 	if len(b) < DirEntryHeaderSize {
 		return DirEntry{}, 0, fmt.Errorf("%w: directory entry header needs 8 bytes, %d left", ErrCorrupt, len(b))
@@ -74,7 +75,7 @@ func DecodeDirEntry(b []byte, blockSize uint32) (DirEntry, int, error) {
 	e := DirEntry{Inode: le.Uint32(b), RecLen: le.Uint16(b[4:]), NameLen: b[6], FileType: FileType(b[7])}
 	rl := int(RecLenFromDisk(e.RecLen, blockSize))
 	switch {
-	case rl < DirRecLen(0)+4 && !(rl == DirRecLen(0) && e.Inode == 0) || rl%4 != 0:
+	case rl < DirRecLen(1) || rl%4 != 0: // as ext4_check_dir_entry
 		return e, 0, fmt.Errorf("%w: directory entry rec_len %d (must be ≥ 12 and a multiple of 4)", ErrCorrupt, rl)
 	case rl > len(b):
 		return e, 0, fmt.Errorf("%w: directory entry rec_len %d runs past the block (%d bytes left)", ErrCorrupt, rl, len(b))

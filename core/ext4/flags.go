@@ -281,7 +281,7 @@ func (e ErrorsBehavior) String() string {
 	case EXT4_ERRORS_PANIC:
 		return "Panic"
 	}
-	return fmt.Sprintf("Unknown (continue)")
+	return "Unknown (continue)"
 }
 
 // CreatorOS is s_creator_os (EXT4_OS_*).
