@@ -28,6 +28,8 @@ type Volume struct {
 	csum       bool
 	groupCsum  bool
 
+	sbRaw   []byte // the superblock as on disk; Flush patches the counts
+	sbDirty bool
 	gdDirty map[uint32]bool
 	bb, ib  map[uint32][]byte // cached bitmaps
 	bbDirty map[uint32]bool
@@ -77,7 +79,7 @@ func OpenVolume(dev *image.Device) (*Volume, error) {
 		isz: uint64(sb.InodeSizeBytes()), csum: sb.HasMetadataCsum(),
 		gdDirty: map[uint32]bool{}, bb: map[uint32][]byte{}, ib: map[uint32][]byte{},
 		bbDirty: map[uint32]bool{}, ibDirty: map[uint32]bool{},
-		Now: sb.Wtime,
+		Now: sb.Wtime, sbRaw: raw,
 	}
 	v.groupCsum = v.csum || sb.HasGdtCsum()
 	if v.bpg != uint32(v.bs*8) || v.ipg == 0 || v.ipg > uint32(v.bs*8) {
@@ -204,6 +206,7 @@ func (v *Volume) adjustFreeBlocks(g uint32, delta int64) {
 	gd.SetFreeBlocksCount(uint32(int64(gd.FreeBlocksCount()) + delta))
 	gd.Flags &^= EXT4_BG_BLOCK_UNINIT
 	v.sb.SetFreeBlocksCount(uint64(int64(v.sb.FreeBlocksCount()) + delta))
+	v.sbDirty = true
 	v.gdDirty[g] = true
 	v.bbDirty[g] = true
 }
@@ -331,6 +334,7 @@ func (v *Volume) allocInode(parent uint32, dir bool) (uint32, error) {
 		}
 		v.gdDirty[g] = true
 		v.sb.FreeInodesCount--
+		v.sbDirty = true
 		return g*v.ipg + uint32(bit) + 1, nil
 	}
 	return 0, fmt.Errorf("ext4: no free inode: %w", ENOSPC)
@@ -355,6 +359,7 @@ func (v *Volume) freeInode(ino uint32, dir bool) error {
 	}
 	v.gdDirty[g] = true
 	v.sb.FreeInodesCount++
+	v.sbDirty = true
 	return nil
 }
 
@@ -467,9 +472,23 @@ func (v *Volume) Flush() error {
 		errs = append(errs, v.writeBlock(v.firstData+1+uint64(bi), buf))
 	}
 	clear(v.gdDirty)
-	v.sb.SetChecksum()
-	if _, err := v.dev.WriteAt(v.sb.Bytes(), 1024); err != nil {
-		errs = append(errs, fmt.Errorf("ext4: writing superblock: %w", err))
+	if v.sbDirty {
+		// Only the free counts change: patch them into the raw superblock
+		// (s_free_blocks_count_lo/_hi, s_free_inodes_count) and re-sum it,
+		// rather than re-encoding all 1024 bytes.
+		putLE32(v.sbRaw, 0x0C, uint32(v.sb.FreeBlocksCount()))
+		putLE32(v.sbRaw, 0x10, v.sb.FreeInodesCount)
+		if v.sb.Is64Bit() {
+			putLE32(v.sbRaw, 0x158, uint32(v.sb.FreeBlocksCount()>>32))
+		}
+		if v.csum {
+			putLE32(v.sbRaw, superblockChecksumOffset, SuperblockCsum(v.sbRaw))
+		}
+		v.sb.Checksum = getLE32(v.sbRaw, superblockChecksumOffset)
+		if _, err := v.dev.WriteAt(v.sbRaw, 1024); err != nil {
+			errs = append(errs, fmt.Errorf("ext4: writing superblock: %w", err))
+		}
+		v.sbDirty = false
 	}
 	return errors.Join(errs...)
 }
