@@ -118,6 +118,7 @@ func printPlain(w io.Writer, r *ext4.Report, tree bool) {
 	}
 	line("Filesystem revision #", fmt.Sprintf("%d %s", s.RevLevel, rev))
 	line("Filesystem features", orNone(strings.Join(s.Features, " "), "(none)"))
+	line("Filesystem flags", orNone(strings.Join(s.Flags, " "), "(none)"))
 	line("Default mount options", orNone(strings.Join(s.DefaultMountOpts, " "), "(none)"))
 	line("Filesystem state", s.State)
 	line("Errors behavior", s.Errors)
@@ -129,7 +130,15 @@ func printPlain(w io.Writer, r *ext4.Report, tree bool) {
 	line("Free inodes", s.FreeInodesCount)
 	line("First block", s.FirstDataBlock)
 	line("Block size", s.BlockSize)
-	line("Reserved GDT blocks", s.ReservedGDTBlocks)
+	if s.OverheadClusters != 0 {
+		line("Overhead clusters", s.OverheadClusters)
+	}
+	if s.ReservedGDTBlocks != 0 {
+		line("Reserved GDT blocks", s.ReservedGDTBlocks)
+	}
+	if s.DescSize > 32 {
+		line("Group descriptor size", s.DescSize)
+	}
 	line("Blocks per group", s.BlocksPerGroup)
 	line("Inodes per group", s.InodesPerGroup)
 	if s.LogGroupsPerFlex > 0 {
@@ -138,8 +147,18 @@ func printPlain(w io.Writer, r *ext4.Report, tree bool) {
 	line("Filesystem created", fmtTime(s.Ctime))
 	line("Last mount time", fmtTime(s.Mtime))
 	line("Last write time", fmtTime(s.Wtime))
+	line("Mount count", s.MntCount)
+	line("Maximum mount count", s.MaxMntCount)
+	line("Last checked", fmtTime(s.Lastcheck))
+	line("Lifetime writes", fmt.Sprintf("%d kB", s.KbytesWritten))
+	line("Reserved blocks uid", s.DefResuid)
+	line("Reserved blocks gid", s.DefResgid)
 	line("First inode", s.FirstIno)
 	line("Inode size", s.InodeSize)
+	if s.InodeSize > 128 {
+		line("Required extra isize", s.MinExtraIsize)
+		line("Desired extra isize", s.WantExtraIsize)
+	}
 	line("Default directory hash", s.HashVersion)
 	line("Directory Hash Seed", s.HashSeed)
 	if s.JournalInum != 0 {

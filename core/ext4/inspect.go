@@ -93,6 +93,17 @@ func (fs *FS) superblockReport() SuperblockReport {
 		MountOpts: CStr(sb.MountOpts[:]), DefaultMountOpts: sb.DefaultMountOpts.Names(),
 		Errors: sb.Errors.String(), CreatorOS: sb.CreatorOS.String(), GroupCount: fs.GroupCount(),
 	}
+	s.Flags = []string{}
+	for i, n := range []string{"signed_directory_hash", "unsigned_directory_hash", "test_filesystem"} {
+		if sb.Flags&(1<<i) != 0 {
+			s.Flags = append(s.Flags, n)
+		}
+	}
+	s.MntCount, s.MaxMntCount = sb.MntCount, sb.MaxMntCount
+	s.Lastcheck = int64(sb.Lastcheck) | int64(sb.LastcheckHi)<<32
+	s.MinExtraIsize, s.WantExtraIsize = sb.MinExtraIsize, sb.WantExtraIsize
+	s.DefResuid, s.DefResgid = sb.DefResuid, sb.DefResgid
+	s.KbytesWritten, s.OverheadClusters = sb.KbytesWritten, sb.OverheadClusters
 	var seed [16]byte
 	for i, w := range sb.HashSeed {
 		binary.LittleEndian.PutUint32(seed[4*i:], w)

@@ -267,6 +267,18 @@ func checkSuperblock(t *testing.T, img string, rep *Report) {
 	if s.Mtime == 0 {
 		eq("Last mount time", "n/a")
 	}
+	eq("Filesystem flags", strings.Join(s.Flags, " ")) // dumpe2fs ends the line with a space; Cut+TrimSpace drop it
+	eq("Mount count", s.MntCount)
+	eq("Maximum mount count", s.MaxMntCount)
+	eq("Last checked", time.Unix(s.Lastcheck, 0).UTC().Format("Mon Jan _2 15:04:05 2006"))
+	if s.InodeSize > 128 {
+		eq("Required extra isize", s.MinExtraIsize)
+		eq("Desired extra isize", s.WantExtraIsize)
+	}
+	eq("Reserved blocks uid", fmt.Sprintf("%d (user %s)", s.DefResuid, map[uint16]string{0: "root"}[s.DefResuid]))
+	if s.OverheadClusters != 0 {
+		eq("Overhead clusters", s.OverheadClusters)
+	}
 	if j := rep.Journal; j != nil {
 		eq("Journal inode", s.JournalInum)
 		eq("Journal features", orNoneJ(strings.Join(j.Features, " ")))

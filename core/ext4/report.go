@@ -50,6 +50,16 @@ type SuperblockReport struct {
 	Errors            string   `json:"errors_behavior"`
 	CreatorOS         string   `json:"creator_os"`
 	GroupCount        uint32   `json:"group_count"`
+	Flags             []string `json:"flags"` // s_flags: signed_directory_hash, …
+	MntCount          uint16   `json:"mnt_count"`
+	MaxMntCount       int16    `json:"max_mnt_count"`
+	Lastcheck         int64    `json:"lastcheck"`
+	MinExtraIsize     uint16   `json:"min_extra_isize"`
+	WantExtraIsize    uint16   `json:"want_extra_isize"`
+	DefResuid         uint16   `json:"def_resuid"`
+	DefResgid         uint16   `json:"def_resgid"`
+	KbytesWritten     uint64   `json:"kbytes_written"`
+	OverheadClusters  uint32   `json:"overhead_clusters"`
 }
 
 // GroupReport is one block group's descriptor (struct ext4_group_desc).
