@@ -209,3 +209,25 @@ func TestFileDevice(t *testing.T) {
 		t.Fatal("compressed file opened as raw")
 	}
 }
+
+func TestFileDeviceWindows(t *testing.T) {
+	d, flat := randomDevice(11) // 1 MiB + 123 bytes: five windows, the last short
+	raw := filepath.Join(t.TempDir(), "w.img")
+	d.SaveFile(raw)
+	fd, err := OpenFileDevice(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	r := rand.New(rand.NewPCG(11, 2))
+	for range 500 {
+		off := r.Int64N(int64(len(flat)))
+		n := r.IntN(600 << 10)
+		p := make([]byte, n)
+		got, err := fd.ReadAt(p, off)
+		want := min(n, len(flat)-int(off))
+		if got != want || (got < n) != (err == io.EOF) || !bytes.Equal(p[:got], flat[off:off+int64(got)]) {
+			t.Fatalf("ReadAt(%d bytes at %d) = %d, %v; want %d bytes", n, off, got, err, want)
+		}
+	}
+}
