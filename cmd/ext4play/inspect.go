@@ -48,7 +48,7 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 	noTree := fl.Bool("no-tree", false, "plain output: leave out the directory tree")
 	noContent := fl.Bool("no-content", false, "read metadata only: no sha256 of file contents")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ext4play inspect [--json] [--no-tree] [--no-content] IMAGE")
+		fmt.Fprintln(stderr, "usage: ext4play inspect [--json] [--no-tree] [--no-content] IMAGE|-")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(splitFlags(args)); err != nil {
@@ -221,6 +221,9 @@ func printPlain(w io.Writer, r *ext4.Report, tree bool) {
 // openImage reads a raw image straight from the file (no copy in memory)
 // and loads compressed ones into a sparse in-memory device.
 func openImage(path string) (ext4.Device, error) {
+	if path == "-" {
+		return image.Load(os.Stdin, "standard input")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
