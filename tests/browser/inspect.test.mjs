@@ -206,6 +206,28 @@ test('selected file: extent list and first bytes equal debugfs', { skip }, async
 	assert.deepEqual(shownBytes, [...content.subarray(0, n)], `first ${n} bytes of ${p}`);
 });
 
+test('selecting in the inode table selects and reveals the tree row', { skip }, async () => {
+	// The last inode row with a path: usually deep in the tree, below the fold.
+	const rows = page.locator('[data-testid="inodes"] tr[data-ino]');
+	let ino;
+	for (let i = (await rows.count()) - 1; i >= 0; i--) {
+		const r = rows.nth(i);
+		if ((await r.locator('.path').textContent()).trim() !== '') {
+			ino = await r.getAttribute('data-ino');
+			await r.click();
+			break;
+		}
+	}
+	assert.ok(ino, 'no inode row with a path');
+	await page.waitForSelector(`[data-testid="inode-detail"][data-ino="${ino}"]`, { timeout });
+	const tr = page.locator(`[data-testid="tree"] .trow.selected[data-ino="${ino}"]`).first();
+	await tr.waitFor({ timeout });
+	const box = await tr.boundingBox();
+	const view = await page.locator('[data-testid="tree"] .scroll').boundingBox();
+	assert.ok(box && box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1,
+		`selected tree row at ${JSON.stringify(box)} is outside the tree view ${JSON.stringify(view)}`);
+});
+
 // corrupted writes a copy of the sample with edit applied and returns its path.
 function corrupted(name, edit, out) {
 	const buf = Buffer.from(decompress(path.join(imagesDir, name)));

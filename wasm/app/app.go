@@ -59,8 +59,9 @@ type Root struct {
 	dragging    bool
 	problemsMin bool // problems panel collapsed
 
-	treeGen int // bumped whenever expanded changes
-	memo    memo
+	treeGen   int  // bumped whenever expanded changes
+	scrollSel bool // after the next render, scroll the selected rows into view
+	memo      memo
 
 	firstRenderDone bool
 }
@@ -147,6 +148,7 @@ func (c *Root) SelectPath(p string, ino uint32) {
 		c.treeGen++
 	}
 	c.selectIno(ino)
+	c.scrollSel = true
 }
 
 // Toggle opens or closes a directory in the tree.
@@ -155,8 +157,33 @@ func (c *Root) Toggle(p string) {
 	c.treeGen++
 }
 
-// SelectIno selects an inode from the inode table.
-func (c *Root) SelectIno(ino uint32) { c.selectIno(ino) }
+// SelectIno selects an inode from the inode table and unfolds the tree
+// down to its first path, so both views show the same thing.
+func (c *Root) SelectIno(ino uint32) {
+	c.selectIno(ino)
+	if ps := c.paths[ino]; len(ps) > 0 {
+		for p := parentPath(ps[0]); ; p = parentPath(p) {
+			if !c.expanded[p] {
+				c.expanded[p] = true
+				c.treeGen++
+			}
+			if p == "/" {
+				break
+			}
+		}
+	}
+	c.scrollSel = true
+}
+
+// parentPath is the directory holding p ("/" for top-level entries and for
+// "/" itself).
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
 
 // FilterInodes handles typing in the inode filter box.
 func (c *Root) FilterInodes(e vugu.DOMEvent) {

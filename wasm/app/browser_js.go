@@ -137,3 +137,15 @@ func mark(name string) {
 		p.Call("mark", "ext4play:"+name)
 	}
 }
+
+// scrollSelectedIntoView brings the selected tree row and inode table row
+// into their scroll boxes; "nearest" leaves rows that are visible alone.
+func scrollSelectedIntoView() {
+	doc := sjs.Global().Get("document")
+	opts := map[string]any{"block": "nearest", "inline": "nearest"}
+	for _, sel := range []string{".trow.selected", "tr.selected"} {
+		if el := doc.Call("querySelector", sel); el.Truthy() {
+			el.Call("scrollIntoView", opts)
+		}
+	}
+}

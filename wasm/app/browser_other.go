@@ -19,3 +19,4 @@ func droppedFile(e vugu.DOMEvent) blob      { return nil }
 func isLeavingPage(e vugu.DOMEvent) bool    { return true }
 func markFirstRender()                      {}
 func mark(name string)                      {}
+func scrollSelectedIntoView()               {}

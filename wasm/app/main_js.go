@@ -37,10 +37,17 @@ func main() {
 		env.RLock()
 		res := buildEnv.RunBuild(root)
 		shown := root.img != nil && !root.firstRenderDone
+		scroll := root.scrollSel
 		env.RUnlock()
 		if err := renderer.Render(res); err != nil {
 			bootFailed(err)
 			return
+		}
+		if scroll {
+			env.Lock()
+			root.scrollSel = false
+			env.UnlockOnly()
+			scrollSelectedIntoView()
 		}
 		if shown {
 			// The root component never gets Rendered() in vugu v0.4.0, so

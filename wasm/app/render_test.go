@@ -174,3 +174,26 @@ func TestInodePaging(t *testing.T) {
 func filterEvent(value string) vugu.DOMEvent {
 	return vugu.NewDOMEvent(&testEnv{}, map[string]interface{}{"target": map[string]interface{}{"value": value}})
 }
+
+func TestSelectFromTableUnfoldsTree(t *testing.T) {
+	r := testReport()
+	r.Paths = map[string]uint32{"/": 2, "/a": 20, "/a/b": 21, "/a/b/f.bin": 12}
+	for _, ino := range []uint32{20, 21} {
+		r.Inodes = append(r.Inodes, ext4.InodeReport{Ino: ino, Type: "dir", Mode: 0o755})
+	}
+	c := &Root{}
+	c.setImage(&opened{Name: "t.img", Report: r})
+	c.expanded = map[string]bool{"/": true}
+	c.treeGen++
+	c.SelectIno(12)
+	var paths []string
+	for _, row := range c.treeRows() {
+		paths = append(paths, row.Path)
+	}
+	if strings.Join(paths, " ") != "/ /a /a/b /a/b/f.bin" {
+		t.Errorf("tree rows after selecting inode 12: %v", paths)
+	}
+	if !c.scrollSel {
+		t.Error("selection does not ask for scrolling")
+	}
+}
