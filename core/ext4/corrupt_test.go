@@ -3,6 +3,7 @@ package ext4
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strconv"
@@ -322,5 +323,29 @@ func TestBadExtraIsize(t *testing.T) {
 	}
 	if !hasProblem(fs2.Problems(), "inode 12 ", "i_extra_isize") {
 		t.Errorf("no i_extra_isize problem in %v", fs2.Problems())
+	}
+}
+
+// TestInspectDeterministic: the same image gives the same report, problems
+// included, although content hashing runs on several goroutines.
+func TestInspectDeterministic(t *testing.T) {
+	base := sample(t, "sample-ext4.img.zst")
+	r := detRand(99)
+	for range 20 {
+		dev := base.Clone()
+		for range 20 {
+			dev.WriteAt([]byte{byte(r.UintN(256))}, r.Int64N(2<<20))
+		}
+		var out [2][]byte
+		for i := range out {
+			rep, err := Inspect(dev)
+			if err != nil {
+				break
+			}
+			out[i], _ = json.Marshal(rep)
+		}
+		if !bytes.Equal(out[0], out[1]) {
+			t.Fatal("two Inspect runs of one image differ")
+		}
 	}
 }
