@@ -34,6 +34,9 @@ func (e xent) maxLen() uint32 {
 }
 
 // xtree is an inode's extent list plus the blocks its tree occupies.
+// The Volume caches it per inode (it is the only writer of extent trees);
+// an operation that fails drops the cache, so a half-changed list is never
+// reused.
 type xtree struct {
 	exts   []xent
 	blocks []uint64 // tree (leaf and index) blocks, in tree order
@@ -45,6 +48,9 @@ func (v *Volume) loadExtents(ino uint32, in *Inode) (*xtree, error) {
 	if in.Flags&EXT4_EXTENTS_FL == 0 {
 		return nil, fmt.Errorf("ext4: inode %d is not extent-mapped: %w", ino, EOPNOTSUPP)
 	}
+	if c := v.xcache[ino]; c != nil {
+		return c, nil
+	}
 	t := &xtree{}
 	root := in.BlockBytes()
 	if err := v.walkNode(ino, in, root, -1, 0, t); err != nil {
@@ -55,6 +61,10 @@ func (v *Volume) loadExtents(ino uint32, in *Inode) (*xtree, error) {
 			return nil, fmt.Errorf("ext4: inode %d: extents out of order at logical block %d: %w", ino, t.exts[i].lblk, EUCLEAN)
 		}
 	}
+	if v.xcache == nil {
+		v.xcache = map[uint32]*xtree{}
+	}
+	v.xcache[ino] = t
 	return t, nil
 }
 
@@ -106,24 +116,29 @@ func (t *xtree) lookup(lblk uint32) (int, int) {
 }
 
 // cut removes [lo, hi) from the extent list, splitting extents that
-// straddle the edges, and returns the removed pieces.
+// straddle the edges, and returns the removed pieces. Only the extents
+// overlapping the range are touched.
 func (t *xtree) cut(lo, hi uint64) []xent {
-	var out, removed []xent
-	for _, e := range t.exts {
-		if e.end() <= lo || uint64(e.lblk) >= hi {
-			out = append(out, e)
-			continue
-		}
+	i := sort.Search(len(t.exts), func(i int) bool { return t.exts[i].end() > lo })
+	j := i
+	for j < len(t.exts) && uint64(t.exts[j].lblk) < hi {
+		j++
+	}
+	if i == j {
+		return nil
+	}
+	var keep, removed []xent
+	for _, e := range t.exts[i:j] {
 		if uint64(e.lblk) < lo {
-			out = append(out, xent{e.lblk, uint32(lo - uint64(e.lblk)), e.pblk, e.unwritten})
+			keep = append(keep, xent{e.lblk, uint32(lo - uint64(e.lblk)), e.pblk, e.unwritten})
 		}
 		s, f := max(lo, uint64(e.lblk)), min(hi, e.end())
 		removed = append(removed, xent{uint32(s), uint32(f - s), e.pblk + (s - uint64(e.lblk)), e.unwritten})
 		if e.end() > hi {
-			out = append(out, xent{uint32(hi), uint32(e.end() - hi), e.pblk + (hi - uint64(e.lblk)), e.unwritten})
+			keep = append(keep, xent{uint32(hi), uint32(e.end() - hi), e.pblk + (hi - uint64(e.lblk)), e.unwritten})
 		}
 	}
-	t.exts = out
+	t.exts = append(t.exts[:i], append(keep, t.exts[j:]...)...)
 	return removed
 }
 
@@ -139,24 +154,43 @@ func (t *xtree) insert(e xent) {
 // logically and physically contiguous, within [lo-1, hi+1] — what
 // ext4_ext_try_to_merge does around the extent an operation touched.
 func (t *xtree) mergeAround(lo, hi uint64) {
-	var out []xent
-	for _, e := range t.exts {
-		if n := len(out); n > 0 {
-			p := &out[n-1]
-			touch := p.end()+1 >= lo && uint64(e.lblk) <= hi+1
-			if touch && p.unwritten == e.unwritten && p.end() == uint64(e.lblk) &&
+	i := sort.Search(len(t.exts), func(i int) bool { return t.exts[i].end()+1 >= lo })
+	if i > 0 {
+		i--
+	}
+	w := i // write index
+	for r := i; r < len(t.exts); r++ {
+		e := t.exts[r]
+		if uint64(e.lblk) > hi+1 {
+			w += copy(t.exts[w:], t.exts[r:])
+			break
+		}
+		if w > i {
+			p := &t.exts[w-1]
+			if p.end()+1 >= lo && p.unwritten == e.unwritten && p.end() == uint64(e.lblk) &&
 				p.pblk+uint64(p.len) == e.pblk && p.len+e.len <= e.maxLen() {
 				p.len += e.len
 				continue
 			}
 		}
-		out = append(out, e)
+		t.exts[w] = e
+		w++
 	}
-	t.exts = out
+	t.exts = t.exts[:w]
 }
 
 // splitLong cuts extents longer than their kind's maximum.
 func splitLong(exts []xent) []xent {
+	long := false
+	for _, e := range exts {
+		if e.len > e.maxLen() {
+			long = true
+			break
+		}
+	}
+	if !long {
+		return exts
+	}
 	var out []xent
 	for _, e := range exts {
 		for e.len > e.maxLen() {
@@ -176,6 +210,16 @@ func splitLong(exts []xent) []xent {
 // i_blocks, and frees or allocates tree blocks as the shape needs. The
 // inode itself is not written.
 func (v *Volume) storeExtents(ino uint32, in *Inode, t *xtree) error {
+	err := v.storeTree(ino, in, t)
+	if err != nil {
+		delete(v.xcache, ino)
+	} else if v.xcache != nil {
+		v.xcache[ino] = t
+	}
+	return err
+}
+
+func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 	t.exts = splitLong(t.exts)
 	perNode := int((v.bs - ExtentEntrySize) / ExtentEntrySize)
 	// Shape: level 0 = leaves; build upwards until the top fits in i_block.
@@ -263,9 +307,10 @@ func (v *Volume) storeExtents(ino uint32, in *Inode, t *xtree) error {
 		}
 	}
 	seed := v.cs.InodeSeed(ino, in.Generation)
+	buf := make([]byte, v.bs) // the device copies, so one buffer serves every node
 	for li, l := range levels {
 		for ni, nd := range l {
-			buf := make([]byte, v.bs)
+			clear(buf)
 			ExtentHeader{Magic: EXT4_EXT_MAGIC, Entries: uint16(len(nd.entries)), Max: uint16(perNode), Depth: uint16(li)}.Encode(buf)
 			if li == 0 {
 				for k, raw := range nd.entries {

@@ -120,6 +120,9 @@ const maxLogicalBlock = 0xFFFFFFFF
 // MapBlocksExtra is MapBlocks with the variant-dependent flags.
 func (v *Volume) MapBlocksExtra(ino uint32, lblk, length uint32, flags GetBlocksFlags, extra MapExtra) (BlockMap, error) {
 	m, err := v.mapBlocks(ino, lblk, length, flags, extra)
+	if err != nil {
+		clear(v.xcache)
+	}
 	if ferr := v.Flush(); err == nil {
 		err = ferr
 	}

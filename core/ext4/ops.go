@@ -44,6 +44,9 @@ const maxFileBlocks = 1<<32 - 1
 // checksums on the device are always consistent with what was done.
 func (v *Volume) op(fn func() error) error {
 	err := fn()
+	if err != nil {
+		clear(v.xcache)
+	}
 	if ferr := v.Flush(); ferr != nil {
 		err = errors.Join(err, ferr)
 	}

@@ -28,7 +28,8 @@ type Volume struct {
 	csum       bool
 	groupCsum  bool
 
-	sbRaw   []byte // the superblock as on disk; Flush patches the counts
+	xcache  map[uint32]*xtree // extent lists by inode, see xtree
+	sbRaw   []byte            // the superblock as on disk; Flush patches the counts
 	sbDirty bool
 	gdDirty map[uint32]bool
 	bb, ib  map[uint32][]byte // cached bitmaps
@@ -351,6 +352,7 @@ func (v *Volume) freeInode(ino uint32, dir bool) error {
 		return fmt.Errorf("ext4: freeing inode %d which is already free: %w", ino, EUCLEAN)
 	}
 	clearBit(bm, bit)
+	delete(v.xcache, ino)
 	v.ibDirty[g] = true
 	gd := &v.groups[g]
 	gd.SetFreeInodesCount(gd.FreeInodesCount() + 1)
