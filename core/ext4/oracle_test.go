@@ -670,3 +670,39 @@ func checkDirs(t *testing.T, img string, fs *FS, rep *Report, f fixture) {
 		t.Errorf("/many has %d entries, want 302", len(ents))
 	}
 }
+
+// TestEaInodeXattr: a value too big for the xattr block goes to its own
+// inode (ea_inode); the reader follows it.
+func TestEaInodeXattr(t *testing.T) {
+	needTools(t)
+	dir := t.TempDir()
+	img := mkfs(t, dir, "ea.img", 8192, "-t", "ext4", "-b", "1024", "-O", "ea_inode")
+	val := bytes.Repeat([]byte("ea-inode-value "), 70)[:1000]
+	os.WriteFile(filepath.Join(dir, "val"), val, 0o644)
+	run(t, "debugfs", "-w", "-R", "ea_set -f "+filepath.Join(dir, "val")+" / user.big", img)
+	fs, err := Open(loadDev(t, img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := fs.Inspect()
+	if len(rep.Problems) != 0 {
+		t.Fatalf("problems: %v", rep.Problems)
+	}
+	xs, _ := fs.Xattrs(EXT4_ROOT_INO)
+	for _, x := range xs {
+		if x.Name == "user.big" {
+			if !bytes.Equal(x.Value, val) {
+				t.Fatalf("user.big = %q", x.Value)
+			}
+			eaInode := false
+			for _, in := range rep.Inodes {
+				eaInode = eaInode || slices.Contains(in.Flags, "EA_INODE")
+			}
+			if !eaInode {
+				t.Error("value not stored in an ea_inode: test does not cover what it should")
+			}
+			return
+		}
+	}
+	t.Fatalf("user.big not found in %v", xs)
+}

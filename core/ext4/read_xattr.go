@@ -71,7 +71,7 @@ func (fs *FS) parseXattrs(out []Xattr, entries, base []byte, where string, inIno
 		x := Xattr{Name: e.FullName(), InInode: inInode}
 		switch {
 		case e.ValueInum != 0:
-			x.Value = []byte(fmt.Sprintf("<value in ea_inode %d>", e.ValueInum))
+			x.Value = fs.eaInodeValue(e, where)
 		case int(e.ValueOffs)+int(e.ValueSize) > len(base):
 			fs.problem(where, "entry %q: value at %d (+%d bytes) runs past the end", x.Name, e.ValueOffs, e.ValueSize)
 		default:
@@ -94,4 +94,32 @@ func (fs *FS) inlineData(ino uint32, in *Inode, raw []byte) []byte {
 		}
 	}
 	return data
+}
+
+// xattrValueMax is XATTR_SIZE_MAX: no value is longer.
+const xattrValueMax = 65536
+
+// eaInodeValue reads a value stored in its own inode (ea_inode feature,
+// ext4_xattr_inode_get). The value inode must be a block-mapped regular
+// file flagged EXT4_EA_INODE_FL, so reading it cannot recurse into xattrs.
+func (fs *FS) eaInodeValue(e XattrEntry, where string) []byte {
+	if e.ValueSize > xattrValueMax {
+		fs.problem(where, "entry %q: ea_inode value of %d bytes (max %d)", e.FullName(), e.ValueSize, xattrValueMax)
+		return nil
+	}
+	in, raw, err := fs.inode(e.ValueInum)
+	if err != nil {
+		fs.problem(where, "entry %q: %v", e.FullName(), err)
+		return nil
+	}
+	if in.Flags&EXT4_EA_INODE_FL == 0 || in.Flags&EXT4_INLINE_DATA_FL != 0 || !in.Mode.IsRegular() {
+		fs.problem(where, "entry %q: value inode %d is not an ea_inode", e.FullName(), e.ValueInum)
+		return nil
+	}
+	v := make([]byte, e.ValueSize)
+	n, err := fs.readerFor(e.ValueInum, in, raw, fs.fileMap(e.ValueInum, in)).ReadAt(v, 0)
+	if err != nil && n < len(v) {
+		fs.problem(where, "entry %q: value inode %d: %v", e.FullName(), e.ValueInum, err)
+	}
+	return v[:n]
 }
