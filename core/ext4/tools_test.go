@@ -15,7 +15,7 @@ import (
 // mke2fs, debugfs and dumpe2fs as the oracle.
 func needTools(t testing.TB) {
 	t.Helper()
-	for _, tool := range []string{"mke2fs", "debugfs", "dumpe2fs"} {
+	for _, tool := range []string{"mke2fs", "debugfs", "dumpe2fs", "e2fsck"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("e2fsprogs tool %s not found: oracle test skipped", tool)
 		}
@@ -24,7 +24,7 @@ func needTools(t testing.TB) {
 
 // fixedEnv makes mke2fs and debugfs reproducible.
 func fixedEnv() []string {
-	return append(os.Environ(), "E2FSPROGS_FAKE_TIME=1700000000", "TZ=UTC")
+	return append(os.Environ(), "E2FSPROGS_FAKE_TIME=1700000000", "E2FSCK_TIME=1700000000", "TZ=UTC")
 }
 
 // run runs a tool and fails the test with its output on error.
