@@ -545,19 +545,25 @@ func (w *mkfsWriter) writeSuperblocksAndGDT() {
 	// I/O manager wrote, which depends on its cache; see the tests).
 	w.sb.KbytesWritten = uint64(w.dev.Used()+int64(p.descBlocks)*int64(w.bs)) >> 10
 	valid := w.sb.State
+	// Encode once; each copy differs only in s_block_group_nr (0x5A), the
+	// state (0x3A) and the checksum, which are patched in.
+	w.sb.BlockGroupNr = 0
+	sbb := w.sb.Bytes()
 	for g := uint32(0); g < p.groupCount; g++ {
 		if !p.groups[g].hasSuper {
 			continue
 		}
 		first := p.groupFirst(g)
-		w.sb.BlockGroupNr = uint16(g)
+		binary.LittleEndian.PutUint16(sbb[0x5A:], uint16(g))
 		// ext2fs_flush writes the backups with EXT2_VALID_FS cleared.
-		w.sb.State = valid
+		st := valid
 		if g > 0 {
-			w.sb.State &^= 1
+			st &^= 1
 		}
-		w.sb.SetChecksum()
-		sbb := w.sb.Bytes()
+		binary.LittleEndian.PutUint16(sbb[0x3A:], uint16(st))
+		if w.r.geo.feat.metadataCsum {
+			binary.LittleEndian.PutUint32(sbb[superblockChecksumOffset:], SuperblockCsum(sbb))
+		}
 		off := int64(first * w.bs)
 		if g == 0 {
 			off = 1024
