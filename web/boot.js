@@ -36,6 +36,27 @@
 		return realEval(src);
 	};
 
+	// Drag feedback and drop safety, in plain JS: dragover fires many times
+	// a second, and a Go handler would re-render the page each time. The
+	// Go page only handles the drop itself (on its root element). A drop
+	// anywhere else must not make the browser navigate to the file.
+	function hasFiles(e) {
+		return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types || [], 'Files') >= 0;
+	}
+	window.addEventListener('dragover', function (e) {
+		if (!hasFiles(e)) return;
+		e.preventDefault();
+		e.dataTransfer.dropEffect = 'copy';
+		document.body.classList.add('dragging');
+	});
+	window.addEventListener('dragleave', function (e) {
+		if (!e.relatedTarget) document.body.classList.remove('dragging');
+	});
+	window.addEventListener('drop', function (e) {
+		e.preventDefault();
+		document.body.classList.remove('dragging');
+	});
+
 	const go = new Go();
 	const started = performance.now();
 	function run(result) {

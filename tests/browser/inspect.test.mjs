@@ -284,11 +284,16 @@ test('drag and drop opens an image', { skip }, async () => {
 		const bin = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
 		const dt = new DataTransfer();
 		dt.items.add(new File([bin], name));
-		const app = document.querySelector('[data-testid="app"]');
-		app.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-		app.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+		window.__testDrop = dt;
+		document.querySelector('[data-testid="app"]').dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
 	}, { name, bytes });
+	assert.ok(await page.evaluate(() => document.body.classList.contains('dragging')), 'no drop feedback while dragging');
+	await shot('inspect-dragging.png');
+	await page.evaluate(() => {
+		document.querySelector('[data-testid="app"]').dispatchEvent(new DragEvent('drop', { dataTransfer: window.__testDrop, bubbles: true, cancelable: true }));
+	});
 	await waitReady(name);
+	assert.equal(await page.evaluate(() => document.body.classList.contains('dragging')), false, 'drop feedback left on');
 	assert.equal(await page.locator('[data-testid="error-banner"]').count(), 0);
 	const d = dumpe2fsHeader(rawCopy(path.join(imagesDir, name)));
 	assert.equal(await field('blocks_count'), d['Block count']);

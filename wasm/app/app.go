@@ -55,8 +55,7 @@ type Root struct {
 	selErr   string
 
 	inodeFilter string
-	inodeLimit  int // rows of the inode table shown; 0 means inodeRowsStep
-	dragging    bool
+	inodeLimit  int  // rows of the inode table shown; 0 means inodeRowsStep
 	problemsMin bool // problems panel collapsed
 
 	treeGen   int  // bumped whenever expanded changes
@@ -225,23 +224,12 @@ func (c *Root) PickFile(e vugu.DOMEvent) {
 	go c.loadBlob(e.EventEnv(), f, "file")
 }
 
-// DragOver keeps the browser from opening a dragged file itself.
-func (c *Root) DragOver(e vugu.DOMEvent) {
-	e.PreventDefault()
-	c.dragging = true
-}
-
-// DragLeave ends the drop highlight when the pointer leaves the page.
-func (c *Root) DragLeave(e vugu.DOMEvent) {
-	if isLeavingPage(e) {
-		c.dragging = false
-	}
-}
-
-// Drop loads a dropped image file.
+// Drop loads a dropped image file. The drag feedback (and the
+// preventDefault on dragover that lets a drop happen at all) lives in
+// boot.js: dragover fires many times a second and a vugu handler would
+// re-render the whole page each time.
 func (c *Root) Drop(e vugu.DOMEvent) {
 	e.PreventDefault()
-	c.dragging = false
 	f := droppedFile(e)
 	if f == nil || c.busy != "" {
 		return

@@ -114,13 +114,6 @@ func droppedFile(e vugu.DOMEvent) blob {
 	return firstFile(dt.Get("files"))
 }
 
-// isLeavingPage reports whether a dragleave event leaves the window (its
-// relatedTarget is null) rather than moving between child elements.
-func isLeavingPage(e vugu.DOMEvent) bool {
-	rt := sjs.Value(e.JSEvent()).Get("relatedTarget")
-	return rt.IsNull() || rt.IsUndefined()
-}
-
 // markFirstRender records when the first image became visible, as
 // milliseconds since navigation start, for tests and the closing report.
 func markFirstRender() {

@@ -16,7 +16,6 @@ var errNoBrowser = errors.New("not running in a browser")
 func fetchBytes(url string) ([]byte, error) { return nil, errNoBrowser }
 func inputFile(e vugu.DOMEvent) blob        { return nil }
 func droppedFile(e vugu.DOMEvent) blob      { return nil }
-func isLeavingPage(e vugu.DOMEvent) bool    { return true }
 func markFirstRender()                      {}
 func mark(name string)                      {}
 func scrollSelectedIntoView()               {}

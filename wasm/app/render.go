@@ -384,13 +384,6 @@ func (c *Root) tabClass(t string) string {
 	return "tab"
 }
 
-func (c *Root) rootClass() string {
-	if c.dragging {
-		return "app dragging"
-	}
-	return "app"
-}
-
 func boolAttr(b bool) string {
 	if b {
 		return "true"
