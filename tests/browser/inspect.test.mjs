@@ -257,6 +257,9 @@ test('image with a bad inode checksum: listed in the problems panel', { skip }, 
 	const text = await page.locator('[data-testid="problems"]').textContent();
 	assert.match(text, /inode 2\b/i);
 	assert.match(text, /checksum/i);
+	// A problem about an inode is a link to it.
+	await page.locator('[data-testid="problems"] .prob[data-ino="2"]').first().click();
+	await page.waitForSelector('[data-testid="inode-detail"][data-ino="2"]', { timeout });
 	await shot('inspect-problems.png');
 });
 

@@ -202,6 +202,13 @@ func (c *Root) rowsLimit() int {
 	return c.inodeLimit
 }
 
+// SelectProblem shows the inode a problem is about.
+func (c *Root) SelectProblem(ino uint32) {
+	if ino != 0 && c.byIno[ino] != nil {
+		c.SelectIno(ino)
+	}
+}
+
 // ToggleProblems collapses or expands the problems panel.
 func (c *Root) ToggleProblems() { c.problemsMin = !c.problemsMin }
 

@@ -367,7 +367,46 @@ func (c *Root) selHexNote() string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-func (c *Root) problems() []ext4.Problem { return c.img.Report.Problems }
+// problemRow is a listed problem and the inode it names, if any, so a
+// click on it shows that inode.
+type problemRow struct {
+	ext4.Problem
+	Ino uint32
+}
+
+func (c *Root) problemRows() []problemRow {
+	ps := c.img.Report.Problems
+	rows := make([]problemRow, len(ps))
+	for i, p := range ps {
+		rows[i] = problemRow{Problem: p, Ino: problemInode(p.Where)}
+	}
+	return rows
+}
+
+// problemInode returns N when where starts with "inode N" (the reader's
+// wording for inode-level problems) and that inode is in the report.
+func problemInode(where string) uint32 {
+	rest, ok := strings.CutPrefix(where, "inode ")
+	if !ok {
+		return 0
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	n, err := strconv.ParseUint(rest[:end], 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(n)
+}
+
+func (c *Root) probClass(p problemRow) string {
+	if p.Ino != 0 && c.byIno[p.Ino] != nil {
+		return "prob clickable"
+	}
+	return "prob"
+}
 
 func (c *Root) problemCount() string {
 	n := len(c.img.Report.Problems)

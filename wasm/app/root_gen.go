@@ -607,13 +607,20 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								_ = vgparent
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t"}
 								vgparent.AppendChild(vgn)
-								for vgiterkeyt, p := range c.problems() {
+								for vgiterkeyt, p := range c.problemRows() {
 									var vgiterkey interface{} = vgiterkeyt
 									_ = vgiterkey
 									p := p
 									_ = p
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "prob"}}}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute(nil)}
 									vgparent.AppendChild(vgn)
+									vgn.AddAttrInterface("class", c.probClass(p))
+									vgn.AddAttrInterface("data-ino", p.Ino)
+									vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+										EventType: "click",
+										Func:      func(event vugu.DOMEvent) { c.SelectProblem(p.Ino) },
+										// TODO: implement capture, etc. mostly need to decide syntax
+									})
 									{
 										vgparent := vgn
 										_ = vgparent

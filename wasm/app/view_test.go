@@ -237,3 +237,18 @@ func TestDefaultSample(t *testing.T) {
 		}
 	}
 }
+
+func TestProblemInode(t *testing.T) {
+	for where, want := range map[string]uint32{
+		"inode 19 (group 0, block 36, offset 512)": 19,
+		"inode 2":                        2,
+		"inode x":                        0,
+		"group 0 block bitmap (block 3)": 0,
+		"superblock at byte 1024":        0,
+		"inode 99999999999":              0,
+	} {
+		if got := problemInode(where); got != want {
+			t.Errorf("problemInode(%q) = %d, want %d", where, got, want)
+		}
+	}
+}
