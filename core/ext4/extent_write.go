@@ -56,6 +56,11 @@ func (v *Volume) loadExtents(ino uint32, in *Inode) (*xtree, error) {
 	if err := v.walkNode(ino, in, root, -1, 0, t); err != nil {
 		return nil, err
 	}
+	for _, e := range t.exts {
+		if e.len == 0 || e.pblk+uint64(e.len) > v.sb.BlocksCount() || e.pblk <= v.firstData {
+			return nil, fmt.Errorf("ext4: inode %d extent %d+%d at block %d outside the filesystem: %w", ino, e.lblk, e.len, e.pblk, EUCLEAN)
+		}
+	}
 	for i := 1; i < len(t.exts); i++ {
 		if t.exts[i].lblk < uint32(t.exts[i-1].end()) || t.exts[i-1].end() > 1<<32 {
 			return nil, fmt.Errorf("ext4: inode %d: extents out of order at logical block %d: %w", ino, t.exts[i].lblk, EUCLEAN)
@@ -93,9 +98,19 @@ func (v *Volume) walkNode(ino uint32, in *Inode, b []byte, wantDepth int, level 
 			continue
 		}
 		idx := DecodeExtentIdx(e)
+		// A tree cannot hold more nodes than the filesystem has blocks;
+		// this also ends walks of trees whose indexes loop.
+		if uint64(len(t.blocks)) >= min(v.sb.BlocksCount(), 1<<20) {
+			return fmt.Errorf("ext4: inode %d extent tree has more nodes than blocks: %w", ino, EUCLEAN)
+		}
 		child, err := v.readBlock(idx.Leaf())
 		if err != nil {
 			return fmt.Errorf("ext4: inode %d extent index: %w", ino, err)
+		}
+		for _, b := range t.blocks {
+			if b == idx.Leaf() {
+				return fmt.Errorf("ext4: inode %d extent tree uses block %d twice: %w", ino, b, EUCLEAN)
+			}
 		}
 		t.blocks = append(t.blocks, idx.Leaf())
 		if err := v.walkNode(ino, in, child, int(h.Depth)-1, level+1, t); err != nil {

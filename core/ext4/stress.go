@@ -240,7 +240,7 @@ func Stress(v *Volume, opts StressOptions) (StressSummary, error) {
 				// A failed operation may have done part of its work (as
 				// in the kernel); resynchronise the shadow from the file.
 				if touched != nil {
-					if err := resyncShadow(v, touched); err != nil {
+					if err := resyncShadow(v, touched, maxBytes); err != nil {
 						return sum, fmt.Errorf("seed %d op %d (%s): %w", opts.Seed, k, name, err)
 					}
 				}
@@ -307,10 +307,13 @@ func stressDIOWrite(v *Volume, ino uint32, off int64, data []byte) error {
 	return nil
 }
 
-func resyncShadow(v *Volume, f *stressFile) error {
+func resyncShadow(v *Volume, f *stressFile, maxBytes int64) error {
 	in, err := v.Stat(f.ino)
 	if err != nil {
 		return err
+	}
+	if in.Size() > uint64(2*maxBytes) {
+		return fmt.Errorf("ext4: stress: %s grew to %d bytes, more than the shadow holds: %w", f.path, in.Size(), EFBIG)
 	}
 	got, err := v.Read(f.ino, 0, int(in.Size()))
 	if err != nil {

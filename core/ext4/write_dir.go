@@ -25,6 +25,9 @@ func (v *Volume) dirBlocks(ino uint32, in *Inode) ([]uint64, *xtree, error) {
 		return nil, nil, err
 	}
 	n := in.Size() / v.bs
+	if in.Size()%v.bs != 0 || n > v.sb.BlocksCount() || n > uint64(len(t.exts))*EXT_INIT_MAX_LEN {
+		return nil, nil, fmt.Errorf("ext4: directory inode %d has size %d for its %d extents: %w", ino, in.Size(), len(t.exts), EUCLEAN)
+	}
 	var out []uint64
 	for l := uint64(0); l < n; l++ {
 		i, _ := t.lookup(uint32(l))

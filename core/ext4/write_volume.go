@@ -83,6 +83,9 @@ func OpenVolume(dev *image.Device) (*Volume, error) {
 		Now: sb.Wtime, sbRaw: raw,
 	}
 	v.groupCsum = v.csum || sb.HasGdtCsum()
+	if sb.BlocksCount() > uint64(dev.Size())/v.bs {
+		return nil, fmt.Errorf("ext4: superblock says %d blocks of %d bytes, the device holds %d bytes: %w", sb.BlocksCount(), v.bs, dev.Size(), EUCLEAN)
+	}
 	if v.bpg != uint32(v.bs*8) || v.ipg == 0 || v.ipg > uint32(v.bs*8) {
 		return nil, fmt.Errorf("ext4: %d blocks and %d inodes per group: %w", v.bpg, v.ipg, EOPNOTSUPP)
 	}
