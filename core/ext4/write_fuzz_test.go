@@ -10,7 +10,7 @@ import (
 // a hang. The input is a list of (block, offset, value) patches.
 func FuzzCorruptVolume(f *testing.F) {
 	f.Add([]byte{})
-	f.Add([]byte{0, 1, 0, 0, 0x60, 0xFF})            // superblock incompat
+	f.Add([]byte{0, 1, 0, 0, 0x60, 0xFF})             // superblock incompat
 	f.Add([]byte{0, 2, 0, 0, 0x00, 0x00, 0x7f, 0x00}) // group descriptor
 	f.Add([]byte{0, 0x13, 0, 0, 0x28, 0x12, 0, 0})    // an extent header
 	f.Fuzz(func(t *testing.T, patches []byte) {
