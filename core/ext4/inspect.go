@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -396,10 +397,17 @@ type hashJob struct {
 	sum     string
 	target  []byte
 	err     error
+
+	pieces []piece // regular block-mapped files: where the content is
+	lo, hi int64   // device bytes the data pieces span
 }
 
+// run hashes the content through ReadAt, in pieces of len(buf): the
+// reference path, used for symlinks (whose target is kept), inline data
+// and whenever a faster path fails, so that errors are reported alike.
 func (j *hashJob) run(buf []byte) {
 	h := sha256.New()
+	j.target = j.target[:0]
 	j.err = j.rd.stream(buf, func(p []byte) {
 		h.Write(p)
 		if j.symlink && len(j.target) < 4096 {
@@ -409,27 +417,128 @@ func (j *hashJob) run(buf []byte) {
 	j.sum = hex.EncodeToString(h.Sum(nil))
 }
 
+// zeros is hashed for holes and unwritten extents; never written.
+var zeros [64 << 10]byte
+
+// hashPieces hashes j's pieces, taking device bytes from span (the device
+// bytes from spanOff on) when they lie in it and reading them into buf
+// otherwise. It reports false when a read fails; the caller then falls
+// back to run, which reports the error as ReadAt does.
+func (j *hashJob) hashPieces(dev Device, span []byte, spanOff int64, buf []byte) bool {
+	h := sha256.New()
+	for _, p := range j.pieces {
+		switch {
+		case p.zero:
+			for n := p.n; n > 0; {
+				m := min(n, int64(len(zeros)))
+				h.Write(zeros[:m])
+				n -= m
+			}
+		case p.phys >= spanOff && p.phys+p.n <= spanOff+int64(len(span)):
+			h.Write(span[p.phys-spanOff : p.phys-spanOff+p.n])
+		default:
+			for off := int64(0); off < p.n; {
+				m := min(p.n-off, int64(len(buf)))
+				if _, err := dev.ReadAt(buf[:m], p.phys+off); err != nil {
+					return false
+				}
+				h.Write(buf[:m])
+				off += m
+			}
+		}
+	}
+	j.sum = hex.EncodeToString(h.Sum(nil))
+	return true
+}
+
+// Hash batching: small files that lie close together on the device are
+// read with one ReadAt of up to hashSpanMax bytes and hashed from that
+// buffer, rather than with a read per file or per block; a gap of more
+// than hashGapMax unused bytes ends a batch.
+const (
+	hashSpanMax = 1 << 20
+	hashGapMax  = 64 << 10
+	hashBufSize = 256 << 10
+)
+
+// hashWork is one unit for a hash worker: jobs[first:last] in device
+// order, read as one span [lo, hi) when batched.
+type hashWork struct {
+	first, last int
+	lo, hi      int64
+	batched     bool
+}
+
+// planHashWork orders the jobs (by device position, for locality; results
+// go to each job's inode index, so the order does not show) and groups
+// neighbours into batches.
+func planHashWork(jobs []hashJob) []hashWork {
+	for i := range jobs {
+		j := &jobs[i]
+		j.lo, j.hi = -1, -1
+		if j.symlink || j.rd.data != nil {
+			continue
+		}
+		j.pieces = j.rd.pieces(nil)
+		for _, p := range j.pieces {
+			if p.zero {
+				continue
+			}
+			if j.lo < 0 || p.phys < j.lo {
+				j.lo = p.phys
+			}
+			j.hi = max(j.hi, p.phys+p.n)
+		}
+	}
+	// Jobs without device data (reference path or all zeros) first, then
+	// by device position.
+	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].lo < jobs[b].lo })
+	var work []hashWork
+	for i := 0; i < len(jobs); {
+		j := &jobs[i]
+		w := hashWork{first: i, last: i + 1, lo: j.lo, hi: j.hi}
+		if j.pieces != nil && j.lo >= 0 && j.hi-j.lo <= hashSpanMax {
+			w.batched = true
+			for w.last < len(jobs) {
+				k := &jobs[w.last]
+				if k.pieces == nil || k.lo < 0 || k.lo-w.hi > hashGapMax || max(w.hi, k.hi)-w.lo > hashSpanMax {
+					break
+				}
+				w.hi = max(w.hi, k.hi)
+				w.last++
+			}
+		}
+		work = append(work, w)
+		i = w.last
+	}
+	return work
+}
+
 // runHashJobs runs the jobs on a few goroutines and stores the results in
 // inode order, so the report does not depend on scheduling.
 func (fs *FS) runHashJobs(inodes []InodeReport, jobs []hashJob) {
-	workers := min(runtime.GOMAXPROCS(0), 4, len(jobs))
-	next := make(chan int)
+	work := planHashWork(jobs)
+	workers := min(runtime.GOMAXPROCS(0), 4, len(work))
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 256<<10)
-			for i := range next {
-				jobs[i].run(buf)
+			buf := make([]byte, hashBufSize)
+			var span []byte
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(work) {
+					return
+				}
+				fs.hashWork(&work[i], jobs, buf, &span)
 			}
 		}()
 	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
+	// Report in inode order whatever order the work ran in.
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].index < jobs[b].index })
 	for i := range jobs {
 		j := &jobs[i]
 		if j.err != nil {
@@ -439,6 +548,27 @@ func (fs *FS) runHashJobs(inodes []InodeReport, jobs []hashJob) {
 		inodes[j.index].SHA256 = j.sum
 		if j.symlink {
 			inodes[j.index].Symlink = string(j.target)
+		}
+	}
+}
+
+// hashWork hashes the jobs of one work unit.
+func (fs *FS) hashWork(w *hashWork, jobs []hashJob, buf []byte, span *[]byte) {
+	var s []byte
+	if w.batched {
+		n := int(w.hi - w.lo)
+		if cap(*span) < n {
+			*span = make([]byte, max(n, hashSpanMax))
+		}
+		s = (*span)[:n]
+		if _, err := fs.dev.ReadAt(s, w.lo); err != nil {
+			s = nil // each job reads on its own and reports its error
+		}
+	}
+	for i := w.first; i < w.last; i++ {
+		j := &jobs[i]
+		if j.pieces == nil || !j.hashPieces(fs.dev, s, w.lo, buf) {
+			j.run(buf)
 		}
 	}
 }

@@ -171,3 +171,61 @@ func (r *fileReader) stream(buf []byte, fn func([]byte)) error {
 	}
 	return nil
 }
+
+// piece is one stretch of a file's content: n bytes of the device at byte
+// phys, or n zero bytes (a hole, an unwritten extent, or past the last
+// mapped block) when zero is set.
+type piece struct {
+	phys int64
+	n    int64
+	zero bool
+}
+
+// pieces appends to dst where the bytes [0, i_size) of a block-mapped file
+// come from, in file order, with neighbours merged: the same bytes ReadAt
+// returns, so content can be read one contiguous device range at a time
+// instead of block by block. The runs are in ascending logical order and
+// do not overlap (fileMap drops entries that would).
+func (r *fileReader) pieces(dst []piece) []piece {
+	bs := int64(r.fs.blockSize)
+	add := func(p piece) {
+		if p.n <= 0 {
+			return
+		}
+		if k := len(dst) - 1; k >= 0 {
+			last := &dst[k]
+			if last.zero && p.zero || !last.zero && !p.zero && last.phys+last.n == p.phys {
+				last.n += p.n
+				return
+			}
+		}
+		dst = append(dst, p)
+	}
+	pos := int64(0)
+	for i := range r.m.Runs {
+		if pos >= r.size {
+			break
+		}
+		run := &r.m.Runs[i]
+		start := int64(run.Logical) * bs
+		end := min(start+int64(run.Length)*bs, r.size)
+		if end <= pos {
+			continue
+		}
+		if start > pos {
+			add(piece{n: min(start, r.size) - pos, zero: true})
+			pos = min(start, r.size)
+			if pos >= r.size {
+				break
+			}
+		}
+		if run.Unwritten {
+			add(piece{n: end - pos, zero: true})
+		} else {
+			add(piece{phys: int64(run.Physical)*bs + (pos - start), n: end - pos})
+		}
+		pos = end
+	}
+	add(piece{n: r.size - pos, zero: true})
+	return dst
+}
