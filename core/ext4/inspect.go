@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -54,22 +53,26 @@ func (fs *FS) InspectWith(opt InspectOptions) *Report {
 	if opt.SkipContent {
 		hashBudget = -1
 	}
-	var jobs []hashJob
 	for g := range fs.GroupCount() {
 		r.Groups = append(r.Groups, fs.groupReport(g))
 	}
+	// Files are hashed by workers while the walk goes on.
+	hp := fs.newHashPipeline()
 	for g := range fs.GroupCount() {
 		for _, ino := range fs.inodesInUse(g) {
 			if inodeBudget--; inodeBudget < 0 {
 				fs.problem("inode bitmaps", "more in-use inodes than the image can hold; stopped listing")
 				break
 			}
-			if ir, ok := fs.inodeReport(ino, &hashBudget, len(r.Inodes), &jobs); ok {
+			if ir, ok := fs.inodeReport(ino, &hashBudget, len(r.Inodes), &hp.pending); ok {
 				r.Inodes = append(r.Inodes, ir)
+			}
+			if len(hp.pending) >= hashChunkJobs {
+				hp.flush()
 			}
 		}
 	}
-	fs.runHashJobs(r.Inodes, jobs)
+	hp.finish(r.Inodes)
 	fs.walkPaths(r.Paths)
 	r.Journal = fs.journalReport()
 	r.Problems = fs.Problems()
@@ -514,40 +517,83 @@ func planHashWork(jobs []hashJob) []hashWork {
 	return work
 }
 
-// runHashJobs runs the jobs on a few goroutines and stores the results in
-// inode order, so the report does not depend on scheduling.
-func (fs *FS) runHashJobs(inodes []InodeReport, jobs []hashJob) {
-	work := planHashWork(jobs)
-	workers := min(runtime.GOMAXPROCS(0), 4, len(work))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, hashBufSize)
-			var span []byte
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(work) {
-					return
-				}
-				fs.hashWork(&work[i], jobs, buf, &span)
-			}
-		}()
+// hashChunkJobs is how many jobs the walk collects before handing them to
+// the hash workers: enough to find neighbours on the device, few enough
+// that hashing starts early.
+const hashChunkJobs = 512
+
+// hashPipeline hashes files on a few goroutines while Inspect walks the
+// inodes. The workers only read the device and the jobs' own readers;
+// results are stored in inode order at the end (finish), so the report
+// does not depend on scheduling.
+type hashPipeline struct {
+	fs      *FS
+	pending []hashJob   // collected by the walk, not yet handed out
+	chunks  [][]hashJob // handed out, in walk order
+	work    chan hashUnit
+	wg      sync.WaitGroup
+}
+
+// hashUnit is one work unit of one chunk.
+type hashUnit struct {
+	jobs []hashJob
+	w    hashWork
+}
+
+func (fs *FS) newHashPipeline() *hashPipeline {
+	return &hashPipeline{fs: fs}
+}
+
+// flush hands the pending jobs to the workers, starting them on first use.
+func (hp *hashPipeline) flush() {
+	if len(hp.pending) == 0 {
+		return
 	}
-	wg.Wait()
-	// Report in inode order whatever order the work ran in.
-	sort.Slice(jobs, func(a, b int) bool { return jobs[a].index < jobs[b].index })
-	for i := range jobs {
-		j := &jobs[i]
-		if j.err != nil {
-			fs.problem(fs.inodeWhere(j.ino), "reading content: %v", j.err)
-			continue
+	if hp.work == nil {
+		hp.work = make(chan hashUnit, 64)
+		for range min(runtime.GOMAXPROCS(0), 4) {
+			hp.wg.Add(1)
+			go func() {
+				defer hp.wg.Done()
+				buf := make([]byte, hashBufSize)
+				var span []byte
+				for u := range hp.work {
+					hp.fs.hashWork(&u.w, u.jobs, buf, &span)
+				}
+			}()
 		}
-		inodes[j.index].SHA256 = j.sum
-		if j.symlink {
-			inodes[j.index].Symlink = string(j.target)
+	}
+	jobs := hp.pending
+	hp.pending = nil
+	hp.chunks = append(hp.chunks, jobs)
+	for _, w := range planHashWork(jobs) {
+		hp.work <- hashUnit{jobs: jobs, w: w}
+	}
+}
+
+// finish hashes what is left, waits for the workers and stores the
+// results (or the read errors, as problems) in inode order.
+func (hp *hashPipeline) finish(inodes []InodeReport) {
+	hp.flush()
+	if hp.work == nil {
+		return
+	}
+	close(hp.work)
+	hp.wg.Wait()
+	fs := hp.fs
+	for _, jobs := range hp.chunks {
+		// planHashWork reordered the chunk by device position.
+		sort.Slice(jobs, func(a, b int) bool { return jobs[a].index < jobs[b].index })
+		for i := range jobs {
+			j := &jobs[i]
+			if j.err != nil {
+				fs.problem(fs.inodeWhere(j.ino), "reading content: %v", j.err)
+				continue
+			}
+			inodes[j.index].SHA256 = j.sum
+			if j.symlink {
+				inodes[j.index].Symlink = string(j.target)
+			}
 		}
 	}
 }
