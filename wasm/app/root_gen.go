@@ -917,7 +917,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
 								vgparent.AppendChild(vgn)
-								vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3Eino\x3C/th\x3E\x3Cth\x3Emode\x3C/th\x3E\x3Cth class=\"num\"\x3Elinks\x3C/th\x3E\x3Cth class=\"num\"\x3Esize\x3C/th\x3E\x3Cth\x3Emap\x3C/th\x3E\x3Cth class=\"num\"\x3Eext\x3C/th\x3E\x3Cth\x3Eflags\x3C/th\x3E\x3Cth\x3Epath\x3C/th\x3E\n\t\t\t\t\t\t\x3C/tr\x3E"))
+								vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3Eino\x3C/th\x3E\x3Cth\x3Emode\x3C/th\x3E\x3Cth class=\"num\"\x3Elinks\x3C/th\x3E\x3Cth class=\"num\"\x3Esize\x3C/th\x3E\x3Cth\x3Emap\x3C/th\x3E\x3Cth class=\"num\"\x3Eext\x3C/th\x3E\x3Cth\x3Epath\x3C/th\x3E\x3Cth\x3Eflags\x3C/th\x3E\n\t\t\t\t\t\t\x3C/tr\x3E"))
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t"}
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
@@ -992,14 +992,14 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 											}
 											vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t\t\t"}
 											vgparent.AppendChild(vgn)
-											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "flags"}}}
-											vgparent.AppendChild(vgn)
-											vgn.SetInnerHTML(r.Flags)
-											vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t\t\t"}
-											vgparent.AppendChild(vgn)
 											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "path"}}}
 											vgparent.AppendChild(vgn)
 											vgn.SetInnerHTML(r.Path)
+											vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t\t\t"}
+											vgparent.AppendChild(vgn)
+											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "flags"}}}
+											vgparent.AppendChild(vgn)
+											vgn.SetInnerHTML(r.Flags)
 											vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t\t"}
 											vgparent.AppendChild(vgn)
 										}
