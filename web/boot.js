@@ -6,15 +6,21 @@
 	// The build rewrites this name to the content-hashed file.
 	const wasmURL = 'app.wasm';
 
+	// bootError shows why the page cannot work: in the boot screen while it
+	// is there, else in a bar outside the Go-rendered tree.
 	function bootError(msg) {
-		const el = document.getElementById('boot-msg');
-		if (el) {
-			el.textContent = msg;
-			el.className = 'boot-err';
+		let el = document.getElementById('boot-msg');
+		if (!el) {
+			el = document.getElementById('fatal') || document.createElement('div');
+			el.id = 'fatal';
+			el.setAttribute('role', 'alert');
+			document.body.appendChild(el);
 		}
+		el.textContent = msg;
+		el.className = el.id === 'fatal' ? 'fatal' : 'boot-err';
 		console.error(msg);
 	}
-	// Called from Go if the renderer cannot start.
+	// Called from Go when the page cannot start or has stopped.
 	window.ext4playBootError = bootError;
 
 	if (typeof Go !== 'function') {

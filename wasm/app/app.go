@@ -246,8 +246,17 @@ func (c *Root) Drop(e vugu.DOMEvent) {
 
 // --- loading (runs in its own goroutine, takes the lock to publish) ---
 
+// guard turns a panic in a loader goroutine into an error banner; without
+// it one bad image would end the whole wasm program.
+func (c *Root) guard(env vugu.EventEnv, what string) {
+	if r := recover(); r != nil {
+		c.fail(env, what, fmt.Errorf("internal error (please report this image): %v", r))
+	}
+}
+
 // start fetches the sample list and opens the default sample.
 func (c *Root) start(env vugu.EventEnv) {
+	defer c.guard(env, "startup")
 	env.Lock()
 	c.busy = "fetching sample list"
 	env.UnlockRender()
@@ -278,6 +287,7 @@ func (c *Root) start(env vugu.EventEnv) {
 }
 
 func (c *Root) loadSample(env vugu.EventEnv, file string) {
+	defer c.guard(env, file)
 	c.setBusy(env, "fetching "+file)
 	data, err := fetchBytes("images/" + file)
 	if err != nil {
@@ -290,6 +300,7 @@ func (c *Root) loadSample(env vugu.EventEnv, file string) {
 
 func (c *Root) loadBlob(env vugu.EventEnv, f blob, source string) {
 	name := f.Name()
+	defer c.guard(env, name)
 	if f.Size() > imageBytesMax {
 		c.fail(env, name, fmt.Errorf("file is %s; the page accepts at most %s", humanBytes(uint64(f.Size())), humanBytes(imageBytesMax)))
 		return

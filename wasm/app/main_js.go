@@ -14,16 +14,24 @@ import (
 const mountPoint = "#ext4play"
 
 func main() {
+	// A Go panic ends the wasm program and freezes the page; say so in the
+	// page rather than only in the console.
+	defer func() {
+		if r := recover(); r != nil {
+			fatal(fmt.Sprintf("ext4play stopped after an internal error: %v. Reload the page to continue.", r))
+			panic(r)
+		}
+	}()
 	renderer, err := domrender.New(mountPoint)
 	if err != nil {
-		bootFailed(err)
+		fatal(fmt.Sprintf("ext4play could not start its renderer: %v", err))
 		return
 	}
 	defer renderer.Release()
 	env := renderer.EventEnv()
 	buildEnv, err := vugu.NewBuildEnv(env)
 	if err != nil {
-		bootFailed(err)
+		fatal(fmt.Sprintf("ext4play could not start its renderer: %v", err))
 		return
 	}
 	mark("main")
@@ -40,7 +48,7 @@ func main() {
 		scroll := root.scrollSel
 		env.RUnlock()
 		if err := renderer.Render(res); err != nil {
-			bootFailed(err)
+			fatal(fmt.Sprintf("ext4play could not draw the page: %v. Reload the page to continue.", err))
 			return
 		}
 		if scroll {
@@ -58,12 +66,13 @@ func main() {
 			markFirstRender()
 		}
 	}
+	// vugu ends the event loop when an event handler panicked.
+	fatal("ext4play stopped after an internal error in an event handler (see the console). Reload the page to continue.")
 }
 
-// bootFailed shows a renderer failure in the page, where boot.js keeps an
-// element for it, and in the console.
-func bootFailed(err error) {
-	msg := fmt.Sprintf("ext4play could not start its renderer: %v", err)
+// fatal shows a message that the page can no longer work, through
+// boot.js (outside vugu's tree, so it survives), and in the console.
+func fatal(msg string) {
 	println(msg)
 	if f := sjs.Global().Get("ext4playBootError"); f.Type() == sjs.TypeFunction {
 		f.Invoke(msg)
