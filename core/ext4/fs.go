@@ -3,6 +3,7 @@ package ext4
 import (
 	"fmt"
 	"io"
+	"maps"
 )
 
 // Device is what the reader needs from a block device: random reads and a
@@ -74,6 +75,18 @@ func (fs *FS) problem(where, format string, args ...any) {
 	case len(fs.problems) == problemsMax:
 		fs.problems = append(fs.problems, Problem{Where: "filesystem", What: "too many problems; the rest are not listed"})
 	}
+}
+
+// deferProblems runs fn and returns the problems it finds instead of
+// listing them, for the caller to list later with fs.problem (which then
+// drops any already listed meanwhile). Problems already listed are not
+// repeated in the returned ones.
+func (fs *FS) deferProblems(fn func()) []Problem {
+	problems, seen := fs.problems, fs.seen
+	fs.problems, fs.seen = nil, maps.Clone(seen)
+	defer func() { fs.problems, fs.seen = problems, seen }()
+	fn()
+	return fs.problems
 }
 
 // Problems returns the problems found so far (superblock and descriptors at

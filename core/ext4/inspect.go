@@ -72,9 +72,16 @@ func (fs *FS) InspectWith(opt InspectOptions) *Report {
 			}
 		}
 	}
+	// The tree and the journal are read while the workers finish; their
+	// problems are listed after the hashing ones, as when run in turn.
+	later := fs.deferProblems(func() {
+		fs.walkPaths(r.Paths)
+		r.Journal = fs.journalReport()
+	})
 	hp.finish(r.Inodes)
-	fs.walkPaths(r.Paths)
-	r.Journal = fs.journalReport()
+	for _, p := range later {
+		fs.problem(p.Where, "%s", p.What)
+	}
 	r.Problems = fs.Problems()
 	if r.Problems == nil {
 		r.Problems = []Problem{}
