@@ -77,7 +77,17 @@ cmd_build() {
 	css=$(hashed web/style.css dist/assets)
 	sed -e "s#assets/wasm_exec\.js#assets/$js#g" -e "s#assets/boot\.js#assets/$boot#g" \
 		-e "s#assets/style\.css#assets/$css#g" web/index.html >dist/index.html
-	find web -maxdepth 1 -type f ! -name index.html ! -name boot.js ! -name style.css -exec cp {} dist/ \;
+	# Other top-level files keep stable names (e.g. a Web Worker script the
+	# page starts by name); references to the wasm and wasm_exec.js inside
+	# them point at the hashed copies.
+	for f in web/*; do
+		[ -f "$f" ] || continue
+		case $(basename "$f") in index.html | boot.js | style.css) continue ;; esac
+		case $f in
+		*.js) sed -e "s#assets/wasm_exec\.js#assets/$js#g" -e "s#app\.wasm#assets/$wasm#g" "$f" >"dist/$(basename "$f")" ;;
+		*) cp "$f" dist/ ;;
+		esac
+	done
 	# Sample images and their catalogue for the page's image menu.
 	local first=1 f
 	{
