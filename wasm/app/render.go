@@ -15,11 +15,12 @@ import (
 // of ext4.SuperblockReport (the contract); the page exposes it as
 // data-field so tests can read values without scraping labels.
 type field struct {
-	Key   string
-	Label string
-	Value string
-	Note  string // secondary text shown dimmed (units, percentages)
-	Long  bool   // wide values (UUID, hash seed) get their own line
+	Key    string
+	Label  string
+	Value  string
+	Note   string // secondary text shown dimmed (units, percentages)
+	Long   bool   // wide values (UUID, hash seed) get their own line
+	Kernel string // the on-disk field it comes from, for the tooltip
 }
 
 func u(v uint64) string { return strconv.FormatUint(v, 10) }
@@ -29,6 +30,24 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// sbKernelName names the struct ext4_super_block field (fs/ext4/ext4.h)
+// behind each superblock panel row, shown as the label's tooltip.
+var sbKernelName = map[string]string{
+	"volume_name": "s_volume_name", "uuid": "s_uuid", "magic": "s_magic", "rev_level": "s_rev_level",
+	"state": "s_state", "errors_behavior": "s_errors", "creator_os": "s_creator_os",
+	"block_size": "s_log_block_size", "blocks_count": "s_blocks_count_lo/_hi",
+	"free_blocks_count": "s_free_blocks_count_lo/_hi", "reserved_blocks_count": "s_r_blocks_count_lo/_hi",
+	"first_data_block": "s_first_data_block", "blocks_per_group": "s_blocks_per_group",
+	"group_count":         "computed from s_blocks_count and s_blocks_per_group",
+	"reserved_gdt_blocks": "s_reserved_gdt_blocks", "log_groups_per_flex": "s_log_groups_per_flex",
+	"inodes_count": "s_inodes_count", "free_inodes_count": "s_free_inodes_count",
+	"inodes_per_group": "s_inodes_per_group", "inode_size": "s_inode_size", "first_ino": "s_first_ino",
+	"desc_size": "s_desc_size", "journal_inum": "s_journal_inum", "default_hash_version": "s_def_hash_version",
+	"hash_seed": "s_hash_seed", "checksum_type": "s_checksum_type, s_checksum",
+	"default_mount_opts": "s_default_mount_opts", "mount_opts": "s_mount_opts",
+	"last_mounted": "s_last_mounted", "mkfs_time": "s_mkfs_time", "mtime": "s_mtime", "wtime": "s_wtime",
 }
 
 // superFields lists the superblock panel in dumpe2fs -h order.
@@ -68,6 +87,9 @@ func (c *Root) superFields() []field {
 		{Key: "mkfs_time", Label: "Created", Value: unixTime(sb.Ctime)},
 		{Key: "mtime", Label: "Last mount", Value: unixTime(sb.Mtime)},
 		{Key: "wtime", Label: "Last write", Value: unixTime(sb.Wtime)},
+	}
+	for i := range fs {
+		fs[i].Kernel = sbKernelName[fs[i].Key]
 	}
 	return fs
 }

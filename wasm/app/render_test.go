@@ -197,3 +197,13 @@ func TestSelectFromTableUnfoldsTree(t *testing.T) {
 		t.Error("selection does not ask for scrolling")
 	}
 }
+
+func TestSuperFieldsNameKernelFields(t *testing.T) {
+	c := &Root{}
+	c.setImage(&opened{Name: "t.img", Report: testReport()})
+	for _, f := range c.superFields() {
+		if f.Kernel == "" {
+			t.Errorf("superblock row %q (%s) has no kernel field name", f.Label, f.Key)
+		}
+	}
+}

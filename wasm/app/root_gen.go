@@ -405,6 +405,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgparent.AppendChild(vgn)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "dt", Attr: []vugu.VGAttribute(nil)}
 									vgparent.AppendChild(vgn)
+									vgn.AddAttrInterface("title", f.Kernel)
 									vgn.SetInnerHTML(f.Label)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t"}
 									vgparent.AppendChild(vgn)
@@ -684,7 +685,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
 								vgparent.AppendChild(vgn)
-								vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3E#\x3C/th\x3E\x3Cth class=\"num\"\x3Eblocks\x3C/th\x3E\x3Cth class=\"num\"\x3Ebbitmap\x3C/th\x3E\x3Cth class=\"num\"\x3Eibitmap\x3C/th\x3E\x3Cth class=\"num\"\x3Eitable\x3C/th\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\"\x3Efree blk\x3C/th\x3E\x3Cth class=\"num\"\x3Efree ino\x3C/th\x3E\x3Cth class=\"num\"\x3Edirs\x3C/th\x3E\x3Cth class=\"num\"\x3Eunused\x3C/th\x3E\x3Cth title=\"IU = EXT4_BG_INODE_UNINIT, BU = EXT4_BG_BLOCK_UNINIT, IZ = EXT4_BG_INODE_ZEROED\"\x3Eflags\x3C/th\x3E\x3Cth class=\"num\"\x3Ecsum\x3C/th\x3E\n\t\t\t\t\t\t\x3C/tr\x3E"))
+								vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\" title=\"block group number\"\x3E#\x3C/th\x3E\x3Cth class=\"num\" title=\"first–last block of the group\"\x3Eblocks\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_block_bitmap_lo/_hi\"\x3Ebbitmap\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_inode_bitmap_lo/_hi\"\x3Eibitmap\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_inode_table_lo/_hi\"\x3Eitable\x3C/th\x3E\n\t\t\t\t\t\t\t\x3Cth class=\"num\" title=\"bg_free_blocks_count_lo/_hi\"\x3Efree blk\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_free_inodes_count_lo/_hi\"\x3Efree ino\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_used_dirs_count_lo/_hi\"\x3Edirs\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_itable_unused_lo/_hi\"\x3Eunused\x3C/th\x3E\x3Cth title=\"IU = EXT4_BG_INODE_UNINIT, BU = EXT4_BG_BLOCK_UNINIT, IZ = EXT4_BG_INODE_ZEROED\"\x3Eflags\x3C/th\x3E\x3Cth class=\"num\" title=\"bg_checksum\"\x3Ecsum\x3C/th\x3E\n\t\t\t\t\t\t\x3C/tr\x3E"))
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t"}
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
