@@ -427,15 +427,22 @@ func (j *hashJob) run(buf []byte) {
 	j.sum = hex.EncodeToString(h.Sum(nil))
 }
 
+// deviceViewer is a Device that lends its bytes rather than copying them
+// (*image.Device): content is then hashed straight from its memory.
+type deviceViewer interface {
+	View(off, n int64, fn func([]byte)) error
+}
+
 // zeros is hashed for holes and unwritten extents; never written.
 var zeros [64 << 10]byte
 
 // hashPieces hashes j's pieces, taking device bytes from span (the device
-// bytes from spanOff on) when they lie in it and reading them into buf
-// otherwise. It reports false when a read fails; the caller then falls
+// bytes from spanOff on) when they lie in it, from the device's memory when
+// it lends it, and reading them into buf otherwise. It reports false when a read fails; the caller then falls
 // back to run, which reports the error as ReadAt does.
 func (j *hashJob) hashPieces(dev Device, span []byte, spanOff int64, buf []byte) bool {
 	h := sha256.New()
+	view, _ := dev.(deviceViewer)
 	for _, p := range j.pieces {
 		switch {
 		case p.zero:
@@ -446,6 +453,10 @@ func (j *hashJob) hashPieces(dev Device, span []byte, spanOff int64, buf []byte)
 			}
 		case p.phys >= spanOff && p.phys+p.n <= spanOff+int64(len(span)):
 			h.Write(span[p.phys-spanOff : p.phys-spanOff+p.n])
+		case view != nil:
+			if err := view.View(p.phys, p.n, func(b []byte) { h.Write(b) }); err != nil {
+				return false
+			}
 		default:
 			for off := int64(0); off < p.n; {
 				m := min(p.n-off, int64(len(buf)))
@@ -608,7 +619,7 @@ func (hp *hashPipeline) finish(inodes []InodeReport) {
 // hashWork hashes the jobs of one work unit.
 func (fs *FS) hashWork(w *hashWork, jobs []hashJob, buf []byte, span *[]byte) {
 	var s []byte
-	if w.batched {
+	if _, view := fs.dev.(deviceViewer); w.batched && !view {
 		n := int(w.hi - w.lo)
 		if cap(*span) < n {
 			*span = make([]byte, max(n, hashSpanMax))

@@ -95,6 +95,35 @@ func (d *Device) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// zeroChunk is what View lends for chunks that hold no memory; never
+// written.
+var zeroChunk chunk
+
+// View calls fn with the bytes [off, off+n) of the device, in order, in
+// pieces of at most ChunkSize bytes, without copying them: the pieces are
+// the device's own chunks (and a shared zero buffer for holes), valid only
+// during the call and never to be modified. The device is read-locked
+// meanwhile, so fn must not write to it. A range beyond the end of the
+// device is an error (ErrOutOfRange) and calls fn with nothing.
+func (d *Device) View(off, n int64, fn func([]byte)) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if off < 0 || n < 0 || off > d.size || n > d.size-off {
+		return fmt.Errorf("image: view of %d bytes at offset %d, device size %d: %w", n, off, d.size, ErrOutOfRange)
+	}
+	for end := off + n; off < end; {
+		idx, in := off/ChunkSize, off%ChunkSize
+		m := min(ChunkSize-in, end-off)
+		c := d.chunks[idx]
+		if c == nil {
+			c = &zeroChunk
+		}
+		fn(c[in : in+m])
+		off += m
+	}
+	return nil
+}
+
 // WriteAt writes p at off. Writing beyond the end of the device is an error
 // (ErrOutOfRange) and writes nothing: a block device does not grow.
 func (d *Device) WriteAt(p []byte, off int64) (int, error) {

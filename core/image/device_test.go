@@ -231,3 +231,38 @@ func TestFileDeviceWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestView checks that View lends exactly the bytes ReadAt copies, in
+// pieces that never cross a chunk, and refuses ranges past the end.
+func TestView(t *testing.T) {
+	d, flat := randomDevice(3)
+	r := rand.New(rand.NewPCG(3, 4))
+	size := int64(len(flat))
+	for range 300 {
+		off := r.Int64N(size + 1)
+		n := r.Int64N(size - off + 1)
+		var got []byte
+		err := d.View(off, n, func(b []byte) {
+			if len(b) == 0 || len(b) > ChunkSize {
+				t.Fatalf("View(%d, %d): piece of %d bytes", off, n, len(b))
+			}
+			pos := off + int64(len(got))
+			if pos/ChunkSize != (pos+int64(len(b))-1)/ChunkSize {
+				t.Fatalf("View(%d, %d): piece at %d of %d bytes crosses a chunk", off, n, pos, len(b))
+			}
+			got = append(got, b...)
+		})
+		if err != nil {
+			t.Fatalf("View(%d, %d): %v", off, n, err)
+		}
+		if !bytes.Equal(got, flat[off:off+n]) {
+			t.Fatalf("View(%d, %d) differs from the data written", off, n)
+		}
+	}
+	for _, c := range []struct{ off, n int64 }{{-1, 1}, {size, 1}, {size - 10, 11}, {0, -1}, {size + 1, 0}} {
+		called := false
+		if err := d.View(c.off, c.n, func([]byte) { called = true }); !errors.Is(err, ErrOutOfRange) || called {
+			t.Errorf("View(%d, %d): err %v, fn called %v; want ErrOutOfRange and no call", c.off, c.n, err, called)
+		}
+	}
+}
