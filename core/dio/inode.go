@@ -313,15 +313,9 @@ func (m *model) verifyWrite(t *sim.Task, iocb *kiocb) {
 	first := op.Offset / m.bs
 	nblk := (op.Length + m.bs - 1) / m.bs
 	in.blocks(first + nblk)
-	if _, ok := m.lookup(t, in, 0, 1); !ok {
-		return
-	}
+	size := in.iSize.Value()
+	data := m.readFile(t, in, op.Offset, max(0, min(op.Length, size-op.Offset)))
 	exts := in.exts
-	data, err := m.vol.Read(in.ino, op.Offset, int(op.Length))
-	if err != nil {
-		m.internal(t, "verify: read", err)
-		return
-	}
 	var zeros, wrong, unwritten []int64
 	for b := first; b < first+nblk; b++ {
 		if in.owner[b] != iocb.id {

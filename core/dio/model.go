@@ -44,7 +44,8 @@ type model struct {
 	inodes  []*inode
 	ioends  map[int32]*ioEnd
 	nextIO  int
-	err     error // first internal error from core/ext4 (reported as a verdict)
+	scratch []byte // readFile's buffer
+	err     error  // first internal error from core/ext4 (reported as a verdict)
 }
 
 // inode is struct ext4_inode_info (fs/ext4/ext4.h) for one file, with the
@@ -257,4 +258,37 @@ func (iocb *kiocb) payload() []byte {
 	iocb.op.Data.FillAt(b, 0)
 	payloads.Store(iocb.op.Data, b)
 	return b
+}
+
+// readFile reads [off, off+n) of the file through the image as a read
+// would: written extents from their blocks, unwritten extents and holes
+// as zeros (the extent snapshot gives the mapping). buf is reused.
+func (m *model) readFile(t *sim.Task, in *inode, off, n int64) []byte {
+	if cap(m.scratch) < int(n) {
+		m.scratch = make([]byte, n)
+	}
+	buf := m.scratch[:n]
+	clear(buf)
+	if _, ok := m.lookup(t, in, 0, 1); !ok {
+		return buf
+	}
+	dev := m.vol.Device()
+	for pos := off; pos < off+n; {
+		lb := pos / m.bs
+		inBlk := pos % m.bs
+		k := min(m.bs-inBlk, off+n-pos)
+		for _, e := range in.exts {
+			if uint32(lb) >= e.LBlk && uint32(lb) < e.LBlk+e.Len {
+				if !e.Unwritten {
+					p := int64(e.PBlk) + (lb - int64(e.LBlk))
+					if _, err := dev.ReadAt(buf[pos-off:pos-off+k], p*m.bs+inBlk); err != nil {
+						m.internal(t, fmt.Sprintf("reading block %d", p), err)
+					}
+				}
+				break
+			}
+		}
+		pos += k
+	}
+	return buf
 }

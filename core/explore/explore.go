@@ -34,7 +34,7 @@ type Config struct {
 	Seed     uint64            // run i uses Seed+i
 	PCTDepth int               // 0: 3
 	DFSBound int               // dfs preemption bound; 0: 2
-	Workers  int               // 0: GOMAXPROCS (random and pct only)
+	Workers  int               // 0: 2 × GOMAXPROCS (random and pct only)
 	// StopAtFirst ends the exploration at the first failing run.
 	StopAtFirst bool
 	// Want, when set, makes only runs failing with this verdict kind
@@ -126,7 +126,9 @@ func Explore(ctx context.Context, p *dio.Prepared, cfg Config) (*Stats, error) {
 func exploreParallel(ctx context.Context, p *dio.Prepared, cfg Config) *Stats {
 	workers := cfg.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		// A simulation leaves its core idle while coroutines hand over:
+		// two per core keep it busy.
+		workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	verdicts := make([]string, cfg.Runs)
 	done := make([]bool, cfg.Runs)
