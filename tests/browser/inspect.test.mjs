@@ -247,6 +247,17 @@ test('selecting in the inode table selects and reveals the tree row', { skip }, 
 		`selected tree row at ${JSON.stringify(box)} is outside the tree view ${JSON.stringify(view)}`);
 });
 
+test('the directory tree works from the keyboard', { skip }, async () => {
+	const rows = page.locator('[data-testid="tree"] .trow');
+	await rows.nth(1).click();
+	const inos = await rows.evaluateAll((rs) => rs.map((r) => r.dataset.ino));
+	await page.keyboard.press('ArrowDown');
+	await page.waitForSelector(`[data-testid="inode-detail"][data-ino="${inos[2]}"]`, { timeout });
+	await page.keyboard.press('ArrowUp');
+	await page.keyboard.press('ArrowUp');
+	await page.waitForSelector(`[data-testid="inode-detail"][data-ino="${inos[0]}"]`, { timeout });
+});
+
 // corrupted writes a copy of the sample with edit applied and returns its path.
 function corrupted(name, edit, out) {
 	const buf = Buffer.from(decompress(path.join(imagesDir, name)));

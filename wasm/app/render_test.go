@@ -207,3 +207,39 @@ func TestSuperFieldsNameKernelFields(t *testing.T) {
 		}
 	}
 }
+
+func TestTreeKeys(t *testing.T) {
+	r := testReport()
+	r.Paths = map[string]uint32{"/": 2, "/a": 20, "/a/f.bin": 12, "/z": 21}
+	r.Inodes = append(r.Inodes, ext4.InodeReport{Ino: 20, Type: "dir"}, ext4.InodeReport{Ino: 21, Type: "file"})
+	c := &Root{}
+	c.setImage(&opened{Name: "t.img", Report: r})
+	c.expanded = map[string]bool{"/": true}
+	c.treeGen++
+	c.selectIno(2)
+	steps := []struct {
+		key  string
+		want uint32
+		open bool // is /a unfolded afterwards
+	}{
+		{"ArrowDown", 20, false},
+		{"ArrowRight", 20, true}, // unfold
+		{"ArrowRight", 12, true}, // step in
+		{"ArrowLeft", 20, true},  // to the parent
+		{"ArrowLeft", 20, false}, // fold
+		{"ArrowDown", 21, false},
+		{"ArrowDown", 21, false}, // stays on the last row
+		{"ArrowUp", 20, false},
+	}
+	for i, s := range steps {
+		if !c.treeKey(s.key) {
+			t.Fatalf("step %d: %s not handled", i, s.key)
+		}
+		if c.selIno != s.want || c.expanded["/a"] != s.open {
+			t.Fatalf("step %d (%s): selected %d, /a open %v; want %d, %v", i, s.key, c.selIno, c.expanded["/a"], s.want, s.open)
+		}
+	}
+	if c.treeKey("x") {
+		t.Error("unrelated key handled")
+	}
+}
