@@ -152,8 +152,17 @@ cmd_test() {
 cmd_bench() {
 	deps_go
 	deps_tools
-	say "Go benchmarks (native)"
-	go test -run '^$' -bench . -benchmem -benchtime=1x ./core/... 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
+	local wasm=(-exec="$WASM_EXEC_NODE")
+	say "core/sim: scheduling points and short runs (native, then js/wasm in Node)"
+	go test -run '^$' -bench 'SchedulingPoints$|ShortRuns' -benchmem ./core/sim
+	GOOS=js GOARCH=wasm go test "${wasm[@]}" -run '^$' -bench 'SchedulingPoints$|ShortRuns' -benchmem ./core/sim
+	say "core/trace: reducer seek"
+	go test -run '^$' -bench 'Reducer' -benchmem ./core/trace
+	say "core/dio + core/explore: runs per second and runs to the first verdict (native, then js/wasm)"
+	go test -run '^$' -bench . -benchmem ./core/dio ./core/explore
+	GOOS=js GOARCH=wasm go test "${wasm[@]}" -run '^$' -bench 'Explore' -benchtime 3x ./core/explore
+	# Each script runs our tool and the reference (e2fsprogs) in the same
+	# command and prints the ratio.
 	for s in scripts/bench-*.sh; do
 		[ -e "$s" ] || continue
 		say "$s"
