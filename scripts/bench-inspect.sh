@@ -34,7 +34,12 @@ debugfs -f "$work/lsp" "$img" 2>/dev/null | awk -F/ '
 	$3 ~ /^0?100/ { print "cat /" (dir == "" ? "" : dir "/") $6 }' > "$work/cat"
 
 now() { date +%s%N; }
-ours=0 ours_meta=0 list=0 content=0
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
+# The machine may be shared: the two sides alternate within each run, the
+# load average is printed, and medians (robust to a busy moment) are
+# reported beside the means.
+load0=$(load)
+: > "$work/times"
 for _ in $(seq "$runs"); do
 	t0=$(now)
 	"$work/ext4play" inspect --json "$img" > "$work/ours.json"
@@ -46,17 +51,25 @@ for _ in $(seq "$runs"); do
 	t3=$(now)
 	debugfs -f "$work/cat" "$img" 2>/dev/null | sha256sum > /dev/null
 	t4=$(now)
-	ours=$((ours + t1 - t0)); ours_meta=$((ours_meta + t2 - t1))
-	list=$((list + t3 - t2)); content=$((content + t4 - t3))
+	echo "$((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3))" >> "$work/times"
 done
-ms() { awk -v t="$1" -v n="$runs" 'BEGIN { printf "%.1f", t / n / 1e6 }'; }
+load1=$(load)
+# stat COLUMN mean|median: milliseconds (column 5: list + content).
+stat() {
+	awk -v c="$1" '{ print (c == 5 ? $3 + $4 : $c) }' "$work/times" | sort -n |
+		awk -v how="$2" '{ v[NR] = $1; s += $1 } END {
+			m = how == "mean" ? s / NR : (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)
+			printf "%.1f", m / 1e6 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 files=$(grep -o '"ino":' "$work/ours.json" | wc -l)
 echo "image: $img ($runs runs each, $files inodes, $(wc -l < "$work/cat") files)"
-echo "ext4play inspect --json                     $(ms $ours) ms   (metadata + sha256 of every file)"
-echo "ext4play inspect --json --no-content        $(ms $ours_meta) ms   (metadata only)"
-echo "dumpe2fs + debugfs ls -l of every dir       $(ms $list) ms"
-echo "  + debugfs cat of every file | sha256sum   $(ms $((list + content))) ms"
-echo "ratio (issue 2: inspect --json vs dumpe2fs + debugfs ls): $(ratio $ours $list)"
-echo "ratio (metadata only):    ext4play / e2fsprogs = $(ratio $ours_meta $list)"
-echo "ratio (with content):     ext4play / e2fsprogs = $(ratio $ours $((list + content)))"
+echo "load average (1, 5, 15 min): $load0 before, $load1 after; $(nproc) CPUs"
+echo "                                            mean        median"
+echo "ext4play inspect --json                     $(stat 1 mean) ms   $(stat 1 median) ms   (metadata + sha256 of every file)"
+echo "ext4play inspect --json --no-content        $(stat 2 mean) ms   $(stat 2 median) ms   (metadata only)"
+echo "dumpe2fs + debugfs ls -l of every dir       $(stat 3 mean) ms   $(stat 3 median) ms"
+echo "  + debugfs cat of every file | sha256sum   $(stat 5 mean) ms   $(stat 5 median) ms"
+echo "ratio (issue 2: inspect --json vs dumpe2fs + debugfs ls): $(ratio "$(stat 1 mean)" "$(stat 3 mean)") (means), $(ratio "$(stat 1 median)" "$(stat 3 median)") (medians)"
+echo "ratio (metadata only):    ext4play / e2fsprogs = $(ratio "$(stat 2 mean)" "$(stat 3 mean)") (means), $(ratio "$(stat 2 median)" "$(stat 3 median)") (medians)"
+echo "ratio (with content):     ext4play / e2fsprogs = $(ratio "$(stat 1 mean)" "$(stat 5 mean)") (means), $(ratio "$(stat 1 median)" "$(stat 5 median)") (medians)"
