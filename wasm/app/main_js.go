@@ -43,10 +43,16 @@ func main() {
 		// goroutines); Render takes that lock itself and a nested RLock
 		// could deadlock against a waiting writer.
 		env.RLock()
-		res := buildEnv.RunBuild(root)
 		shown := root.img != nil && !root.firstRenderDone
+		if shown {
+			mark("build")
+		}
+		res := buildEnv.RunBuild(root)
 		scroll := root.scrollSel
 		env.RUnlock()
+		if shown {
+			mark("render")
+		}
 		if err := renderer.Render(res); err != nil {
 			fatal(fmt.Sprintf("ext4play could not draw the page: %v. Reload the page to continue.", err))
 			return
