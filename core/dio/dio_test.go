@@ -67,16 +67,20 @@ func TestSmallScenarios(t *testing.T) {
 		}
 		return c
 	}
-	c := count(example(t, "two-writers", scenario.KernelV45rc3, true), 300)
+	n := 300
+	if testing.Short() {
+		n = 120
+	}
+	c := count(example(t, "two-writers", scenario.KernelV45rc3, true), n)
 	if c[KindSleepInAtomic] == 0 || c[KindDataVerify] == 0 {
 		t.Errorf("two-writers on v4.5-rc3: %v", c)
 	}
-	c = count(example(t, "two-writers", scenario.KernelV44, true), 300)
+	c = count(example(t, "two-writers", scenario.KernelV44, true), n)
 	if c[KindSleepInAtomic] != 0 || c[KindDataVerify] == 0 {
 		t.Errorf("two-writers on v4.4: %v", c)
 	}
 	for _, k := range []scenario.Kernel{scenario.KernelJanFix, scenario.KernelV46} {
-		if c := count(example(t, "two-writers", k, true), 300); c["clean"] != 300 {
+		if c := count(example(t, "two-writers", k, true), n); c["clean"] != n {
 			t.Errorf("two-writers on %s: %v", k, c)
 		}
 	}

@@ -108,7 +108,7 @@ func overwriteClobbersLocked(r *dio.Result) bool {
 func TestFixedKernelsClean(t *testing.T) {
 	n, m := 1000, 300
 	if testing.Short() {
-		n, m = 100, 50
+		n, m = 60, 30 // js/wasm under Node in ./build.sh test
 	}
 	if os.Getenv("EXPLORE_SOAK") != "" {
 		n, m = 10000, 10000
@@ -141,9 +141,13 @@ func TestFixedKernelsClean(t *testing.T) {
 // Acceptance (4): v4.4 and the revert close the panic window in this
 // DIO-only race but not the lost conversion (R3).
 func TestRevertNarrowsWindow(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
 	for _, k := range []scenario.Kernel{scenario.KernelV44, scenario.KernelRevert} {
 		p := prepared(t, scenario.DefaultExample, k, true)
-		st, err := Explore(context.Background(), p, Config{Strategy: scenario.StrategyRandom, Runs: 300, Seed: 1})
+		st, err := Explore(context.Background(), p, Config{Strategy: scenario.StrategyRandom, Runs: n, Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ext4play/core/scenario"
+)
+
+func TestRunExitCodesAndJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	// A known failing seed on v4.5-rc3 (two writers), flags after the name.
+	code := runMain([]string{"two-writers", "--json", "--seed", "1", "--strategy", "random"}, &out, &errb)
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("run --json: %v\n%s%s", err, out.String(), errb.String())
+	}
+	for _, k := range []string{"verdict", "violations", "steps", "choices"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("run --json lacks %q", k)
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("run --json has extra keys: %v", got)
+	}
+	want := 0
+	if got["verdict"] != "clean" {
+		want = 1
+		v := got["violations"].([]any)[0].(map[string]any)
+		for _, k := range []string{"kind", "message", "step", "task", "context"} {
+			if _, ok := v[k]; !ok {
+				t.Errorf("violation lacks %q", k)
+			}
+		}
+	}
+	if code != want {
+		t.Errorf("exit %d for verdict %v", code, got["verdict"])
+	}
+	out.Reset()
+	if code := runMain([]string{"--kernel", "jan-fix", "two-writers"}, &out, &errb); code != 0 {
+		t.Errorf("jan-fix: exit %d: %s", code, out.String())
+	}
+	for _, bad := range [][]string{{"no-such-scenario"}, {"two-writers", "--kernel", "v9"}, {"two-writers", "--mount", "sync"}, {}, {"a", "b"}} {
+		errb.Reset()
+		if code := runMain(bad, &out, &errb); code != 2 || errb.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errb.String())
+		}
+	}
+}
+
+func TestRunTraceImageAndReplay(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	tr, img := filepath.Join(dir, "t.json"), filepath.Join(dir, "img")
+	code := runMain([]string{"two-writers", "--kernel", "v4.6", "--trace", tr, "--image-out", img}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	b, err := os.ReadFile(tr)
+	if err != nil || !bytes.Contains(b, []byte("traceEvents")) {
+		t.Fatalf("trace: %v", err)
+	}
+	if st, err := os.Stat(img); err != nil || st.Size() != 8<<20 {
+		t.Fatalf("image: %v", err)
+	}
+	// A scenario file replaying the choices of a run gives the same run.
+	out.Reset()
+	runMain([]string{"two-writers", "--seed", "5", "--json"}, &out, &errb)
+	var first runJSON
+	if err := json.Unmarshal(out.Bytes(), &first); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := scenario.Example("two-writers")
+	sc.Scheduler = scenario.Scheduler{Strategy: scenario.StrategyReplay, Seed: 5, Choices: first.Choices}
+	path := filepath.Join(dir, "replay.json")
+	if err := os.WriteFile(path, sc.MarshalIndent(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	runMain([]string{path, "--json"}, &out, &errb)
+	var again runJSON
+	if err := json.Unmarshal(out.Bytes(), &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.Steps != first.Steps || again.Verdict != first.Verdict || again.Choices != first.Choices {
+		t.Errorf("replay: %s/%d vs %s/%d", again.Verdict, again.Steps, first.Verdict, first.Steps)
+	}
+}
+
+func TestExploreAndShare(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := exploreMain([]string{"two-writers", "--runs", "200", "--json", "--budget", "40"}, &out, &errb)
+	var got exploreJSON
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s%s", err, out.String(), errb.String())
+	}
+	if code != 1 || got.Runs != 200 || got.FirstFailure == nil || got.Verdicts[got.FirstFailure.Verdict] == 0 {
+		t.Fatalf("explore: exit %d %+v", code, got)
+	}
+	url := got.FirstFailure.URL
+	i := strings.Index(url, "#s=")
+	if i < 0 {
+		t.Fatalf("url %q", url)
+	}
+	sc, err := scenario.Decode(url[i+3:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Scheduler.Strategy != scenario.StrategyReplay || sc.Step == nil || sc.Scheduler.Choices != got.FirstFailure.Choices {
+		t.Errorf("shared scenario: %+v", sc.Scheduler)
+	}
+	out.Reset()
+	if code := exploreMain([]string{"two-writers", "--kernel", "jan-fix", "--runs", "100"}, &out, &errb); code != 0 {
+		t.Errorf("jan-fix explore: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := shareMain([]string{"two-writers", "--kernel", "v4.4", "--base", "https://x.test/play"}, &out, &errb); code != 0 {
+		t.Fatalf("share: %d %s", code, errb.String())
+	}
+	link := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(link, "https://x.test/play#s=") {
+		t.Fatalf("share: %q", link)
+	}
+	if sc, err := scenario.Decode(link[strings.Index(link, "#s=")+3:]); err != nil || sc.Kernel != scenario.KernelV44 {
+		t.Fatalf("share decode: %v %v", err, sc)
+	}
+	out.Reset()
+	if code := shareMain([]string{"two-writers", "--failing", "--want", "sleep-in-atomic"}, &out, &errb); code != 0 {
+		t.Fatalf("share --failing: %d %s", code, errb.String())
+	}
+	sc, err = scenario.Decode(strings.TrimSpace(out.String())[strings.Index(out.String(), "#s=")+3:])
+	if err != nil || sc.Step == nil || sc.Scheduler.Choices == "" {
+		t.Fatalf("share --failing: %v", err)
+	}
+}
