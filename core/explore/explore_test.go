@@ -45,6 +45,9 @@ func TestV45rc3FindsSleepInAtomic(t *testing.T) {
 		}
 		t.Logf("%s: first sleep-in-atomic at run %d; minimised %d->%d steps, %d->%d preemptions in %d replays",
 			strat, f.Run, f.OrigSteps, f.Steps, f.OrigPreemptions, f.Preemptions, f.MinimiseRuns)
+		if f.Preemptions > 100 || f.Steps > f.OrigSteps {
+			t.Errorf("minimisation kept %d preemptions, %d steps", f.Preemptions, f.Steps)
+		}
 		v := f.Result.Violations[0]
 		if v.Kind != dio.KindSleepInAtomic || v.Context != "hardirq" {
 			t.Fatalf("verdict %+v", v)

@@ -1,9 +1,30 @@
 package explore
 
 import (
+	"math/rand/v2"
+
 	"ext4play/core/dio"
 	"ext4play/core/sim"
 )
+
+// sticky is a random strategy that rarely preempts: it stays on the
+// current task unless a draw below eps says switch. Failing runs it finds
+// have few preemptions, a good start for minimisation.
+type sticky struct {
+	rng *rand.Rand
+	eps float64
+}
+
+func (s *sticky) Choose(c *sim.Choice) int {
+	if s.rng.Float64() >= s.eps {
+		for i, r := range c.Runnable {
+			if r.Task == c.Current {
+				return i
+			}
+		}
+	}
+	return s.rng.IntN(len(c.Runnable))
+}
 
 // edited replays a schedule but stays on the current task (no
 // preemption) at the choice numbers in stay; an index that no longer
@@ -81,6 +102,15 @@ func Minimise(p *dio.Prepared, f *Failure, budget int) {
 			tids = rec.tids
 		}
 		return r, rec.pre, r.Verdict == kind
+	}
+	// A few low-preemption random runs: keep any that fails the same way
+	// with fewer preemptions.
+	epss := []float64{0.05, 0.1, 0.2}
+	for i := 0; i < budget/2; i++ {
+		st := &sticky{rng: rand.New(rand.NewPCG(uint64(i), 0x6d696e)), eps: epss[i%len(epss)]}
+		if r, _, ok := try(st); ok && r.Preemptions < best.Preemptions {
+			best = r
+		}
 	}
 	// Shortest failing prefix, by bisection.
 	lo, hi := 0, len(best.Schedule)
