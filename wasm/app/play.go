@@ -1,0 +1,655 @@
+package main
+
+// The playground: a scenario form, one recorded run of the DIO model, and
+// the state of that run at the current step. Everything here is plain Go
+// (tested on the host); play_js.go adds the animation loop, keys, the
+// timeline canvas and the explore worker.
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vugu/vugu"
+
+	"ext4play/core/dio"
+	"ext4play/core/fio"
+	"ext4play/core/scenario"
+	"ext4play/core/sim"
+	"ext4play/core/trace"
+)
+
+// playExample is one entry of the examples menu: a catalogue scenario, or
+// the minimal race of reference §7 driven by one of its scripts (R1–R4),
+// which hits the seed's panic deterministically.
+type playExample struct {
+	Key    string // menu value, also used by tests
+	Title  string
+	Group  string
+	Script string // "R1" … "R4" or ""
+	sc     *scenario.Scenario
+}
+
+// strategy values of the form besides scenario.Strategies.
+const scriptPrefix = "script:"
+
+// Play is the playground component; its state lives in PlayState so the
+// animation loop and the worker client can reach it.
+type Play struct {
+	S *PlayState
+}
+
+// lineErr is a problem in the fio job text, shown at its line.
+type lineErr struct {
+	Line int
+	Msg  string
+}
+
+// PlayState is the whole playground. Fields are only touched under the
+// EventEnv lock.
+type PlayState struct {
+	examples []playExample
+	exSel    string
+
+	sc       *scenario.Scenario // the form's scenario (kernel, mount, fio, scheduler)
+	strategy string             // scenario strategy or scriptPrefix+"R1"
+	seedText string
+	fioText  string
+	fioErrs  []lineErr
+	formErr  string // a problem not tied to a fio line
+	fragErr  string // a share link that could not be opened
+	dirty    bool   // the form changed since the last run
+
+	res      *dio.Result
+	runSc    *scenario.Scenario // the scenario as run (replay of res.Choices)
+	red      *trace.Reducer
+	st       *trace.State
+	step     int
+	runTime  time.Duration
+	tl       *tlModel
+	selTask  int32 // task whose code is shown; -1: the task of the current step
+	stepTask []int32
+
+	playing  bool
+	speedIdx int
+	help     bool
+
+	shareURL string
+	shareMsg string
+
+	ex exploreUI
+
+	verdictShownAt float64 // ms since navigation when a verdict first rendered (share timing)
+	gen            int     // bumped per run: the timeline rebuilds its layout
+	viewGen        int     // bumped when the timeline view must follow the cursor
+}
+
+// playState is the one playground of the page (play_js.go creates it
+// before the first render).
+var playState *PlayState
+
+// ShowTab switches between the inspector and the playground.
+func (c *Root) ShowTab(t string) {
+	c.Tab = t
+	if t == "playground" && playState != nil && playState.res == nil && playState.fragErr == "" {
+		playState.run(-1)
+	}
+}
+
+var speeds = []float64{2, 5, 10, 25, 60, 150, 400}
+
+// newPlayState builds the examples menu and selects the default one.
+func newPlayState() *PlayState {
+	p := &PlayState{selTask: -1, speedIdx: 3}
+	p.ex.RunsText = "200"
+	p.examples = playExamples()
+	if len(p.examples) > 0 {
+		p.loadExample(p.examples[0].Key)
+	}
+	return p
+}
+
+func playExamples() []playExample {
+	var out []playExample
+	race := dio.RaceScenario()
+	add := func(key, title, group, script string, k scenario.Kernel) {
+		sc := race.Clone()
+		sc.Kernel = k
+		sc.Title = title
+		out = append(out, playExample{Key: key, Title: title, Group: group, Script: script, sc: sc})
+	}
+	add("race-r1-v4.5-rc3", "Seed race R1 on v4.5-rc3: conversion in IRQ (the panic)", "Minimal race (§7)", "R1", scenario.KernelV45rc3)
+	add("race-r2-v4.5-rc3", "R2 on v4.5-rc3: L flags O's io_end", "Minimal race (§7)", "R2", scenario.KernelV45rc3)
+	add("race-r3-v4.5-rc3", "R3 on v4.5-rc3: L's pointer is cleared (zeros)", "Minimal race (§7)", "R3", scenario.KernelV45rc3)
+	add("race-r4-v4.5-rc3", "R4 on v4.5-rc3: use-after-free", "Minimal race (§7)", "R4", scenario.KernelV45rc3)
+	add("race-r3-v4.4", "R3 on v4.4: still loses the conversion", "Minimal race (§7)", "R3", scenario.KernelV44)
+	add("race-r1-jan-fix", "R1 on jan-fix: closed", "Minimal race (§7)", "R1", scenario.KernelJanFix)
+	add("race-r1-v4.6", "R1 on v4.6: no shared pointer", "Minimal race (§7)", "R1", scenario.KernelV46)
+	cat, err := scenario.Catalog()
+	if err == nil {
+		for _, e := range cat {
+			if e.Name == "generic-300-full" {
+				continue // native runs only: too big for the page
+			}
+			out = append(out, playExample{Key: e.Name, Title: e.Scenario.Title, Group: "Catalogue (random schedules)", sc: e.Scenario})
+		}
+	}
+	return out
+}
+
+func (p *PlayState) example(key string) *playExample {
+	for i := range p.examples {
+		if p.examples[i].Key == key {
+			return &p.examples[i]
+		}
+	}
+	return nil
+}
+
+// loadExample puts an example in the form (not yet run).
+func (p *PlayState) loadExample(key string) {
+	ex := p.example(key)
+	if ex == nil {
+		return
+	}
+	p.exSel = key
+	p.setForm(ex.sc.Clone())
+	if ex.Script != "" {
+		p.strategy = scriptPrefix + ex.Script
+	}
+}
+
+// setForm fills the form from a scenario.
+func (p *PlayState) setForm(sc *scenario.Scenario) {
+	p.sc = sc
+	p.strategy = string(sc.Scheduler.Strategy)
+	p.seedText = strconv.FormatUint(sc.Scheduler.Seed, 10)
+	p.fioText = sc.Workload.Fio
+	p.fioErrs, p.formErr = nil, ""
+	p.dirty = true
+}
+
+// isRace says whether the form's workload is the minimal race, on which
+// the scripted schedules run.
+func (p *PlayState) isRace() bool {
+	return p.sc != nil && p.sc.Workload.Fio == dio.RaceScenario().Workload.Fio
+}
+
+// formScenario is the scenario the form describes, validated.
+func (p *PlayState) formScenario() (*scenario.Scenario, error) {
+	sc := p.sc.Clone()
+	sc.Workload.Fio = p.fioText
+	sc.Step = nil
+	strat := p.strategy
+	if strings.HasPrefix(strat, scriptPrefix) {
+		strat = string(scenario.StrategyRandom) // the script picks the choices; see run
+	}
+	sc.Scheduler.Strategy = scenario.Strategy(strat)
+	if sc.Scheduler.Strategy != scenario.StrategyReplay {
+		sc.Scheduler.Choices = ""
+	}
+	seed, err := strconv.ParseUint(strings.TrimSpace(p.seedText), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("seed %q: want a whole number ≥ 0", p.seedText)
+	}
+	sc.Scheduler.Seed = seed
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// setErrors sorts a validation or prepare error into fio line errors and
+// the rest.
+func (p *PlayState) setErrors(err error) {
+	p.fioErrs, p.formErr = nil, ""
+	var rest []string
+	add := func(e error) {
+		var fe *fio.Error
+		if errors.As(e, &fe) {
+			p.fioErrs = append(p.fioErrs, lineErr{fe.Line, fe.Error()})
+			return
+		}
+		rest = append(rest, e.Error())
+	}
+	var errs scenario.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			add(e)
+		}
+	} else {
+		add(err)
+	}
+	sort.SliceStable(p.fioErrs, func(i, j int) bool { return p.fioErrs[i].Line < p.fioErrs[j].Line })
+	p.formErr = strings.Join(rest, "\n")
+}
+
+// run runs the form's scenario with a recorded trace and shows it at
+// openStep (-1: at the first verdict, or the start).
+func (p *PlayState) run(openStep int) error {
+	sc, err := p.formScenario()
+	if err != nil {
+		p.setErrors(err)
+		return err
+	}
+	return p.runScenario(sc, openStep)
+}
+
+func (p *PlayState) runScenario(sc *scenario.Scenario, openStep int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the model stopped with an internal error: %v", r)
+			p.setErrors(err)
+		}
+	}()
+	t0 := time.Now()
+	pr, err := dio.Prepare(sc)
+	if err != nil {
+		p.setErrors(err)
+		return err
+	}
+	var strat sim.Strategy
+	if strings.HasPrefix(p.strategy, scriptPrefix) && sc.Scheduler.Strategy != scenario.StrategyReplay {
+		sched, err := dio.ScriptedSchedule(pr, strings.TrimPrefix(p.strategy, scriptPrefix))
+		if err != nil {
+			p.setErrors(err)
+			return err
+		}
+		strat = sim.Replay(sched)
+	} else {
+		strat, err = pr.StrategyFor(sc.Scheduler.Seed)
+		if err != nil {
+			p.setErrors(err)
+			return err
+		}
+	}
+	res := pr.Run(strat, dio.Options{Record: true})
+	p.fioErrs, p.formErr = nil, ""
+	p.setResult(sc, res, time.Since(t0), openStep)
+	return nil
+}
+
+// setResult installs a run.
+func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.Duration, openStep int) {
+	p.res = res
+	p.runSc = sc.Replay(res.Choices, 0)
+	p.runSc.Step = nil
+	p.red = trace.NewReducer(res.Trace, 0)
+	p.runTime = took
+	p.tl = buildTimeline(res.Trace)
+	p.stepTask = stepTasks(res.Trace)
+	p.gen++
+	p.playing = false
+	p.dirty = false
+	p.shareURL, p.shareMsg = "", ""
+	p.selTask = -1
+	if openStep < 0 {
+		openStep = 0
+		if len(res.Violations) > 0 {
+			openStep = res.Violations[0].Step
+		}
+	}
+	p.seek(openStep)
+}
+
+// stepTasks maps each step to the task that executed it.
+func stepTasks(tr *trace.Trace) []int32 {
+	out := make([]int32, tr.Steps+1)
+	for i := range out {
+		out[i] = -1
+	}
+	for _, e := range tr.Events {
+		if e.Kind == trace.EvStep && int(e.Step) < len(out) {
+			out[e.Step] = e.Task
+		}
+	}
+	return out
+}
+
+func (p *PlayState) maxStep() int {
+	if p.res == nil || p.res.Trace == nil {
+		return 0
+	}
+	return p.res.Trace.Steps
+}
+
+// seek moves the cursor to step (clamped) and reduces the state there.
+func (p *PlayState) seek(step int) {
+	if p.red == nil {
+		return
+	}
+	step = max(0, min(step, p.maxStep()))
+	p.step = step
+	p.st = p.red.Seek(step, p.st)
+	p.shareURL, p.shareMsg = "", ""
+	p.viewGen++
+}
+
+// verdictSteps lists the steps of the run's verdicts.
+func (p *PlayState) verdictSteps() []int {
+	if p.res == nil {
+		return nil
+	}
+	var out []int
+	for _, v := range p.res.Violations {
+		out = append(out, v.Step)
+	}
+	return out
+}
+
+// --- transport ---
+
+func (p *PlayState) stepBy(d int) { p.playing = false; p.seek(p.step + d) }
+func (p *PlayState) home()        { p.playing = false; p.seek(0) }
+func (p *PlayState) end()         { p.playing = false; p.seek(p.maxStep()) }
+func (p *PlayState) toVerdict() {
+	p.playing = false
+	if vs := p.verdictSteps(); len(vs) > 0 {
+		p.seek(vs[0])
+	}
+}
+func (p *PlayState) togglePlay() {
+	if p.res == nil {
+		return
+	}
+	if !p.playing && p.step >= p.maxStep() {
+		p.seek(0)
+	}
+	p.playing = !p.playing
+}
+
+// advance moves playback by n steps; it stops at the end and at a verdict
+// (a debugger stops at the fault).
+func (p *PlayState) advance(n int) {
+	if !p.playing || n <= 0 {
+		return
+	}
+	to := p.step + n
+	for _, v := range p.verdictSteps() {
+		if v > p.step && v <= to {
+			to = v
+			p.playing = false
+		}
+	}
+	if to >= p.maxStep() {
+		to = p.maxStep()
+		p.playing = false
+	}
+	p.seek(to)
+}
+
+func (p *PlayState) speed() float64 { return speeds[max(0, min(p.speedIdx, len(speeds)-1))] }
+
+// key handles a keyboard shortcut; it reports whether the key was used.
+func (p *PlayState) key(k string, shift bool) bool {
+	n := 1
+	if shift {
+		n = 10
+	}
+	switch k {
+	case " ":
+		p.togglePlay()
+	case "ArrowLeft":
+		p.stepBy(-n)
+	case "ArrowRight":
+		p.stepBy(n)
+	case "Home":
+		p.home()
+	case "End":
+		p.end()
+	case "v", "V":
+		p.toVerdict()
+	case "?":
+		p.help = !p.help
+	case "Escape":
+		p.help = false
+	case "+", "=":
+		p.speedIdx = min(p.speedIdx+1, len(speeds)-1)
+	case "-":
+		p.speedIdx = max(p.speedIdx-1, 0)
+	default:
+		return false
+	}
+	return true
+}
+
+// --- event handlers of play.vugu (under the EventEnv lock) ---
+
+func (c *Play) PickExample(e vugu.DOMEvent) {
+	c.S.loadExample(e.PropString("target", "value"))
+	c.S.run(-1)
+}
+
+func (c *Play) PickKernel(e vugu.DOMEvent) {
+	c.S.sc.Kernel = scenario.Kernel(e.PropString("target", "value"))
+	c.S.dirty = true
+}
+
+func (c *Play) ToggleNolock(e vugu.DOMEvent) {
+	c.S.sc.Mount.DioreadNolock = e.PropBool("target", "checked")
+	c.S.dirty = true
+}
+
+func (c *Play) PickStrategy(e vugu.DOMEvent) {
+	c.S.strategy = e.PropString("target", "value")
+	c.S.dirty = true
+}
+
+func (c *Play) SeedInput(e vugu.DOMEvent) {
+	c.S.seedText = e.PropString("target", "value")
+	c.S.dirty = true
+}
+
+func (c *Play) FioInput(e vugu.DOMEvent) {
+	c.S.fioText = e.PropString("target", "value")
+	c.S.dirty = true
+}
+
+func (c *Play) Run()                 { c.S.run(-1) }
+func (c *Play) Back()                { c.S.stepBy(-1) }
+func (c *Play) Fwd()                 { c.S.stepBy(1) }
+func (c *Play) Home()                { c.S.home() }
+func (c *Play) End()                 { c.S.end() }
+func (c *Play) PlayPause()           { c.S.togglePlay() }
+func (c *Play) ToVerdict()           { c.S.toVerdict() }
+func (c *Play) ToStep(s int)         { c.S.playing = false; c.S.seek(s) }
+func (c *Play) ToggleHelp()          { c.S.help = !c.S.help }
+func (c *Play) DismissFragErr()      { c.S.fragErr = "" }
+func (c *Play) SelectTask(t int32)   { c.S.selTask = t }
+func (c *Play) SpeedInput(e vugu.DOMEvent) {
+	if i, err := strconv.Atoi(e.PropString("target", "value")); err == nil {
+		c.S.speedIdx = max(0, min(i, len(speeds)-1))
+	}
+}
+func (c *Play) Scrub(e vugu.DOMEvent) {
+	if i, err := strconv.Atoi(e.PropString("target", "value")); err == nil {
+		c.S.playing = false
+		c.S.seek(i)
+	}
+}
+
+// --- views ---
+
+func (p *PlayState) stepText() string {
+	return fmt.Sprintf("%d / %d", p.step, p.maxStep())
+}
+
+func (p *PlayState) speedText() string { return fmt.Sprintf("%g steps/s", p.speed()) }
+
+// curTask is the task whose code and stack are shown.
+func (p *PlayState) curTask() int32 {
+	if p.selTask >= 0 {
+		return p.selTask
+	}
+	if p.step > 0 && p.step < len(p.stepTask) {
+		return p.stepTask[p.step]
+	}
+	return -1
+}
+
+// stepLabel describes what the current step did.
+func (p *PlayState) stepLabel() string {
+	if p.res == nil || p.step == 0 {
+		return "before the first step"
+	}
+	t := p.stepTask[p.step]
+	if t < 0 {
+		return ""
+	}
+	return p.taskName(t) + ": " + p.st.Label(int(t))
+}
+
+func (p *PlayState) taskName(t int32) string {
+	tr := p.res.Trace
+	if t < 0 || int(t) >= len(tr.Tasks) {
+		return "—"
+	}
+	return tr.Tasks[t].Name
+}
+
+type kernelOpt struct {
+	Name  string
+	Title string
+}
+
+func (p *PlayState) kernels() []kernelOpt {
+	var out []kernelOpt
+	for _, v := range dio.Variants {
+		out = append(out, kernelOpt{string(v.Name), v.Title})
+	}
+	return out
+}
+
+type strategyOpt struct {
+	Value, Label string
+	Disabled     bool
+}
+
+func (p *PlayState) strategies() []strategyOpt {
+	var out []strategyOpt
+	for _, s := range scenario.Strategies {
+		o := strategyOpt{Value: string(s), Label: string(s)}
+		switch s {
+		case scenario.StrategyDFS:
+			continue // an explore strategy, not one run
+		case scenario.StrategyReplay:
+			o.Label = "replay (recorded choices)"
+			o.Disabled = p.sc == nil || p.sc.Scheduler.Choices == ""
+		case scenario.StrategyPCT:
+			o.Label = "pct (priority change points)"
+		case scenario.StrategyRandom:
+			o.Label = "random (seeded)"
+		}
+		out = append(out, o)
+	}
+	for _, r := range []string{"R1", "R2", "R3", "R4"} {
+		out = append(out, strategyOpt{Value: scriptPrefix + r, Label: "scripted " + r + " (§7 race only)", Disabled: !p.isRace()})
+	}
+	return out
+}
+
+// fioLines numbers the job text for the gutter, marking lines with errors.
+type fioLine struct {
+	N   int
+	Err string
+}
+
+func (p *PlayState) fioGutter() []fioLine {
+	n := strings.Count(p.fioText, "\n") + 1
+	out := make([]fioLine, n)
+	for i := range out {
+		out[i].N = i + 1
+	}
+	for _, e := range p.fioErrs {
+		if e.Line >= 1 && e.Line <= n {
+			out[e.Line-1].Err = e.Msg
+		}
+	}
+	return out
+}
+
+func (p *PlayState) runNote() string {
+	if p.res == nil {
+		return "not run yet"
+	}
+	s := fmt.Sprintf("%d steps, %d choices, %d preemptions, %s", p.res.Steps, len(p.res.Schedule), p.res.Preemptions, p.runTime.Round(time.Millisecond/10))
+	if p.dirty {
+		s += " · form changed: Run to apply"
+	}
+	return s
+}
+
+func (p *PlayState) verdictClass() string {
+	if p.res == nil {
+		return "pv-verdict"
+	}
+	if len(p.res.Violations) == 0 {
+		return "pv-verdict clean"
+	}
+	if p.step >= p.res.Violations[0].Step {
+		return "pv-verdict bad reached"
+	}
+	return "pv-verdict bad"
+}
+
+func (p *PlayState) verdictKind() string {
+	if p.res == nil {
+		return ""
+	}
+	return p.res.Verdict
+}
+
+// firstV is the run's first violation or nil.
+func (p *PlayState) firstV() *dio.Violation {
+	if p.res == nil || len(p.res.Violations) == 0 {
+		return nil
+	}
+	return &p.res.Violations[0]
+}
+
+func (p *PlayState) moreViolations() []dio.Violation {
+	if p.res == nil || len(p.res.Violations) < 2 {
+		return nil
+	}
+	return p.res.Violations[1:]
+}
+
+func (p *PlayState) explanation() string {
+	if p.res == nil {
+		return ""
+	}
+	return explain(p.runSc.Kernel, p.runSc.Mount.DioreadNolock, p.res.Verdict, p.scriptName())
+}
+
+func (p *PlayState) scriptName() string {
+	if strings.HasPrefix(p.strategy, scriptPrefix) {
+		return strings.TrimPrefix(p.strategy, scriptPrefix)
+	}
+	return ""
+}
+
+func (p *PlayState) cleanText() string {
+	if p.res == nil {
+		return ""
+	}
+	return fmt.Sprintf("No verdict: %d steps ran and every invariant held (%s).", p.res.Steps, p.res.Outcome)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func restLines(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return ""
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

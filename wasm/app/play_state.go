@@ -1,0 +1,498 @@
+package main
+
+// Views of the reduced state at the current step: inodes (locks, counters,
+// the i_private pointer), io_end cards, dios, bios in flight, workqueue
+// workers and each task's call stack.
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+
+	"github.com/vugu/vugu"
+
+	"ext4play/core/trace"
+)
+
+// changedAt lists the locations an event of step touched.
+func (p *PlayState) changedAt(step int) map[int32]bool {
+	out := map[int32]bool{}
+	if p.res == nil || step <= 0 {
+		return out
+	}
+	evs := p.res.Trace.Events
+	i := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) >= step })
+	for ; i < len(evs) && int(evs[i].Step) == step; i++ {
+		if evs[i].Loc >= 0 {
+			out[evs[i].Loc] = true
+		}
+	}
+	return out
+}
+
+type kvRow struct {
+	Key, Label, Value, Title string
+	Changed, Bad             bool
+}
+
+func (r kvRow) Class() string {
+	c := "pkv"
+	if r.Changed {
+		c += " changed"
+	}
+	if r.Bad {
+		c += " bad"
+	}
+	return c
+}
+
+type inodeView struct {
+	Loc     int32
+	Name    string // "inode 12 (racer)"
+	File    string
+	Rows    []kvRow
+	Private int32 // target loc or -1
+	PrivTxt string
+	PrivBad bool // points at freed memory
+	PrivChg bool
+}
+
+// fileOf returns the file name in "inode 12 (racer)".
+func fileOf(name string) string {
+	if i := strings.IndexByte(name, '('); i >= 0 && strings.HasSuffix(name, ")") {
+		return name[i+1 : len(name)-1]
+	}
+	return name
+}
+
+func (p *PlayState) who(t int32) string {
+	if p.res == nil || t < 0 || int(t) >= len(p.res.Trace.Tasks) {
+		return "—"
+	}
+	return p.res.Trace.Tasks[t].Name
+}
+
+// lockRow describes a lock: holder(s) and waiters.
+func (p *PlayState) lockText(loc int32) (string, bool) {
+	st := p.st
+	var parts []string
+	busy := false
+	if o := st.Owner[loc]; o >= 0 {
+		parts = append(parts, "held by "+p.who(o))
+		busy = true
+	}
+	if rs := st.Readers[loc]; len(rs) > 0 {
+		var ns []string
+		for _, r := range rs {
+			ns = append(ns, p.who(r))
+		}
+		parts = append(parts, "read by "+strings.Join(ns, ", "))
+		busy = true
+	}
+	if ws := st.Waiters[loc]; len(ws) > 0 {
+		var ns []string
+		for _, w := range ws {
+			ns = append(ns, p.who(w.Task)+" ("+w.Mode.String()+")")
+		}
+		parts = append(parts, "waiting: "+strings.Join(ns, ", "))
+	}
+	if len(parts) == 0 {
+		return "free", false
+	}
+	return strings.Join(parts, "; "), busy
+}
+
+// inodes lists the live inode objects with their locks and fields.
+func (p *PlayState) inodes() []inodeView {
+	if p.res == nil || p.st == nil {
+		return nil
+	}
+	tr := p.res.Trace
+	chg := p.changedAt(p.step)
+	var out []inodeView
+	for i, l := range tr.Locs {
+		if l.Kind != trace.LocObj || l.Class != "inode" || p.st.Life[i] != trace.LifeLive {
+			continue
+		}
+		iv := inodeView{Loc: int32(i), Name: l.Name, File: fileOf(l.Name), Private: -1}
+		for j, m := range tr.Locs {
+			if !m.Kind.IsLock() || !strings.HasPrefix(m.Name, iv.File+".") {
+				continue
+			}
+			txt, busy := p.lockText(int32(j))
+			iv.Rows = append(iv.Rows, kvRow{Key: m.Name, Label: strings.TrimPrefix(m.Name, iv.File+"."), Value: txt, Changed: chg[int32(j)] && busy || chg[int32(j)], Title: m.Kind.String()})
+		}
+		for j, m := range tr.Locs {
+			if m.Parent != int32(i) || m.Kind != trace.LocVar {
+				continue
+			}
+			v := p.st.Vals[j]
+			if m.Format == trace.FmtRef {
+				iv.Private = -1
+				if v >= 0 {
+					iv.Private = int32(v)
+				}
+				iv.PrivTxt = tr.FormatValue(int32(j), v)
+				if v >= 0 && int(v) < len(p.st.Life) && p.st.Life[v] == trace.LifeFreed {
+					iv.PrivBad = true
+					iv.PrivTxt += " (freed!)"
+				}
+				iv.PrivChg = chg[int32(j)]
+				continue
+			}
+			if m.Name == "extent tree" || m.Name == "i_es_tree" {
+				continue // change counters: shown by the timeline
+			}
+			row := kvRow{Key: m.Name, Label: m.Name, Value: tr.FormatValue(int32(j), v), Changed: chg[int32(j)]}
+			if m.Name == "i_state(DIO_UNWRITTEN)" {
+				row.Label = "DIO_UNWRITTEN"
+				row.Bad = v != 0
+			}
+			iv.Rows = append(iv.Rows, row)
+		}
+		out = append(out, iv)
+	}
+	return out
+}
+
+type objCard struct {
+	Loc     int32
+	Name    string
+	Class   string
+	Life    string
+	Ref     int64
+	Rows    []kvRow
+	Owner   string
+	Changed bool
+	Freed   bool
+	Flagged bool
+	Target  bool // some inode's i_private points here
+}
+
+func (o objCard) CardClass() string {
+	c := "pcard " + o.Class
+	if o.Freed {
+		c += " freed"
+	}
+	if o.Changed {
+		c += " changed"
+	}
+	if o.Target {
+		c += " target"
+	}
+	if o.Flagged {
+		c += " flagged"
+	}
+	return c
+}
+
+// objects lists io_end (and dio) objects worth showing at this step:
+// live ones, and freed ones that are still pointed at or were freed in
+// the last few steps.
+func (p *PlayState) objects(class string) []objCard {
+	if p.res == nil || p.st == nil {
+		return nil
+	}
+	tr := p.res.Trace
+	chg := p.changedAt(p.step)
+	targets := map[int32]bool{}
+	for _, iv := range p.inodes() {
+		if iv.Private >= 0 {
+			targets[iv.Private] = true
+		}
+	}
+	creators := p.creators()
+	var out []objCard
+	for i, l := range tr.Locs {
+		if l.Kind != trace.LocObj || l.Class != class {
+			continue
+		}
+		life := p.st.Life[i]
+		if life == trace.LifeUnborn {
+			continue
+		}
+		freedRecently := life == trace.LifeFreed && p.freedSince(int32(i)) <= 3
+		if life == trace.LifeFreed && !targets[int32(i)] && !freedRecently {
+			continue
+		}
+		c := objCard{Loc: int32(i), Name: l.Name, Class: class, Life: life.String(), Ref: p.st.Vals[i], Owner: creators[int32(i)],
+			Changed: chg[int32(i)], Freed: life == trace.LifeFreed, Target: targets[int32(i)]}
+		if l.HasRef {
+			c.Rows = append(c.Rows, kvRow{Label: "count", Value: fmt.Sprint(p.st.Vals[i]), Changed: chg[int32(i)]})
+		}
+		var off, size int64
+		for j, m := range tr.Locs {
+			if m.Parent != int32(i) || m.Kind != trace.LocVar {
+				continue
+			}
+			v := p.st.Vals[j]
+			switch m.Name {
+			case "flag":
+				txt := "0"
+				if v&1 != 0 {
+					txt = "UNWRITTEN"
+					c.Flagged = true
+				}
+				c.Rows = append(c.Rows, kvRow{Label: "flag", Value: txt, Changed: chg[int32(j)]})
+			case "offset":
+				off = v
+			case "size":
+				size = v
+			default:
+				c.Rows = append(c.Rows, kvRow{Label: m.Name, Value: tr.FormatValue(int32(j), v), Changed: chg[int32(j)]})
+			}
+		}
+		if class == "io_end" {
+			rng := "not set yet"
+			if size > 0 {
+				rng = fmt.Sprintf("[%d, +%d)", off, size)
+			}
+			c.Rows = append(c.Rows, kvRow{Label: "range", Value: rng})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// freedSince is how many steps ago loc was freed (large if not found).
+func (p *PlayState) freedSince(loc int32) int {
+	evs := p.res.Trace.Events
+	end := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) > p.step })
+	for i := end - 1; i >= 0 && p.step-int(evs[i].Step) <= 3; i-- {
+		if evs[i].Kind == trace.EvObjFree && evs[i].Loc == loc {
+			return p.step - int(evs[i].Step)
+		}
+	}
+	return 1 << 30
+}
+
+// creators names the task that created each object (the io_end's owner).
+func (p *PlayState) creators() map[int32]string {
+	out := map[int32]string{}
+	for _, e := range p.res.Trace.Events {
+		if e.Kind == trace.EvObjNew && e.Task >= 0 {
+			out[e.Loc] = p.who(e.Task)
+		}
+	}
+	return out
+}
+
+type taskView struct {
+	ID      int32
+	Name    string
+	Ctx     string
+	Status  string
+	Label   string
+	Stack   []string
+	Current bool
+	Sel     bool
+}
+
+func (t taskView) Class() string {
+	c := "ptask ctx-" + t.Ctx + " st-" + t.Status
+	if t.Current {
+		c += " current"
+	}
+	if t.Sel {
+		c += " sel"
+	}
+	return c
+}
+
+// tasks lists spawned tasks that have not finished (plus the current one),
+// process tasks first.
+func (p *PlayState) tasks(ctxs ...trace.Context) []taskView {
+	if p.res == nil || p.st == nil {
+		return nil
+	}
+	tr := p.res.Trace
+	cur := int32(-1)
+	if p.step > 0 && p.step < len(p.stepTask) {
+		cur = p.stepTask[p.step]
+	}
+	want := map[trace.Context]bool{}
+	for _, c := range ctxs {
+		want[c] = true
+	}
+	var out []taskView
+	for i, ts := range p.st.Tasks {
+		t := tr.Tasks[i]
+		if !ts.Spawned || !want[t.Ctx] {
+			continue
+		}
+		if ts.Status == trace.TaskDone && int32(i) != cur && t.Ctx != trace.CtxProcess {
+			continue
+		}
+		status := ts.Status.String()
+		if ts.Status == trace.TaskBlocked && ts.WaitLoc >= 0 {
+			status = "blocked"
+		}
+		tv := taskView{ID: int32(i), Name: t.Name, Ctx: t.Ctx.String(), Status: status, Label: p.st.Label(i),
+			Stack: tr.Stack(ts.Stack), Current: int32(i) == cur, Sel: int32(i) == p.selTask}
+		if ts.Status == trace.TaskBlocked && ts.WaitLoc >= 0 {
+			tv.Label = "waits for " + tr.FullName(ts.WaitLoc)
+		}
+		if ts.Status == trace.TaskDone {
+			tv.Label, tv.Stack = "finished after "+tv.Label, []string{"—"}
+		}
+		out = append(out, tv)
+	}
+	return out
+}
+
+func (p *PlayState) procTasks() []taskView { return p.tasks(trace.CtxProcess) }
+func (p *PlayState) irqTasks() []taskView  { return p.tasks(trace.CtxHardIRQ, trace.CtxSoftIRQ) }
+func (p *PlayState) wqTasks() []taskView   { return p.tasks(trace.CtxWorker) }
+
+func stackText(s []string) string {
+	if len(s) == 0 {
+		return "(not started)"
+	}
+	return strings.Join(s, " › ")
+}
+
+// privTarget is the io_end the first inode's i_private points at, for the
+// tests and the share check ("NULL" when none).
+func (p *PlayState) privTarget() string {
+	for _, iv := range p.inodes() {
+		if iv.PrivTxt != "" {
+			if iv.Private < 0 {
+				return "NULL"
+			}
+			return p.res.Trace.Locs[iv.Private].Name
+		}
+	}
+	return ""
+}
+
+// pointerSVG draws inodes on the left, io_end cards on the right and each
+// inode's i_private as an arrow to the card it points at. It is built as
+// markup (presentation attributes only: the CSP forbids style attributes).
+func (p *PlayState) pointerSVG() vugu.HTML {
+	inodes := p.inodes()
+	ends := p.objects("io_end")
+	const (
+		w      = 440
+		inW    = 150
+		cardX  = 250
+		cardW  = 180
+		cardH  = 62
+		inH    = 46
+		gap    = 10
+		margin = 6
+	)
+	pos := map[int32]int{}
+	for i, c := range ends {
+		pos[c.Loc] = margin + i*(cardH+gap)
+	}
+	h := max(margin*2+len(ends)*(cardH+gap), margin*2+len(inodes)*(inH+gap), 70)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="ptr-svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="inode i_private pointers and io_end objects">`, w, h, w, h)
+	b.WriteString(`<defs><marker id="ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7cc4ff"/></marker>` +
+		`<marker id="ahbad" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#ff6b6b"/></marker></defs>`)
+	esc := html.EscapeString
+	for i, iv := range inodes {
+		y := margin + i*(inH+gap)
+		cls := "svg-inode"
+		if iv.PrivChg {
+			cls += " changed"
+		}
+		target := "NULL"
+		if iv.Private >= 0 {
+			target = p.res.Trace.Locs[iv.Private].Name
+		}
+		fmt.Fprintf(&b, `<g class="%s" data-testid="svg-inode" data-file="%s" data-target="%s">`, cls, esc(iv.File), esc(target))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="4"/>`, margin, y, inW, inH)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-h">%s</text>`, margin+8, y+17, esc(iv.Name))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">i_private = %s</text>`, margin+8, y+35, esc(iv.PrivTxt))
+		b.WriteString(`</g>`)
+		x0, y0 := margin+inW, y+31
+		if iv.Private >= 0 {
+			if cy, ok := pos[iv.Private]; ok {
+				x1, y1 := cardX, cy+cardH/2
+				mk, col := "ah", "#7cc4ff"
+				if iv.PrivBad {
+					mk, col = "ahbad", "#ff6b6b"
+				}
+				fmt.Fprintf(&b, `<path class="svg-arrow" data-testid="svg-arrow" d="M%d,%d C%d,%d %d,%d %d,%d" stroke="%s" stroke-width="2" fill="none" marker-end="url(#%s)"/>`,
+					x0, y0, x0+50, y0, x1-50, y1, x1-2, y1, col, mk)
+			}
+		} else {
+			fmt.Fprintf(&b, `<path d="M%d,%d h24" stroke="#667" stroke-width="2"/><path d="M%d,%d v8 M%d,%d h8" stroke="#667" stroke-width="2"/>`, x0, y0, x0+24, y0-4, x0+20, y0+4)
+		}
+	}
+	for _, c := range ends {
+		y := pos[c.Loc]
+		cls := "svg-ioend"
+		if c.Freed {
+			cls += " freed"
+		}
+		if c.Changed {
+			cls += " changed"
+		}
+		if c.Flagged {
+			cls += " flagged"
+		}
+		fmt.Fprintf(&b, `<g class="%s" data-testid="svg-ioend" data-name="%s">`, cls, esc(c.Name))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="4"/>`, cardX, y, cardW, cardH)
+		status := fmt.Sprintf("count %d", c.Ref)
+		if c.Freed {
+			status = "FREED"
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-h">%s</text><text x="%d" y="%d" class="t-r">%s</text>`, cardX+8, y+16, esc(c.Name), cardX+cardW-8, y+16, esc(status))
+		flag, rng := "", ""
+		for _, r := range c.Rows {
+			switch r.Label {
+			case "flag":
+				flag = r.Value
+			case "range":
+				rng = r.Value
+			}
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">flag %s · owner %s</text>`, cardX+8, y+34, esc(flag), esc(c.Owner))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">%s</text>`, cardX+8, y+51, esc(rng))
+		b.WriteString(`</g>`)
+	}
+	if len(ends) == 0 {
+		fmt.Fprintf(&b, `<text x="%d" y="30" class="t-f">no io_end allocated at this step</text>`, cardX)
+	}
+	b.WriteString(`</svg>`)
+	return vugu.HTML(b.String())
+}
+
+// queueText describes the block queue and workqueue locations.
+func (p *PlayState) queues() []kvRow {
+	if p.res == nil || p.st == nil {
+		return nil
+	}
+	tr := p.res.Trace
+	var out []kvRow
+	inflight := 0
+	for i, ts := range p.st.Tasks {
+		if ts.Spawned && ts.Status != trace.TaskDone && tr.Tasks[i].Ctx == trace.CtxHardIRQ {
+			inflight++
+		}
+	}
+	out = append(out, kvRow{Label: "bios in flight", Value: fmt.Sprint(inflight)})
+	for i, l := range tr.Locs {
+		switch l.Kind {
+		case trace.LocWorkqueue, trace.LocBlockQueue:
+			out = append(out, kvRow{Label: l.Kind.String(), Value: l.Name})
+		case trace.LocLockMap:
+			txt, _ := p.lockText(int32(i))
+			out = append(out, kvRow{Label: l.Name, Value: txt})
+		case trace.LocObj:
+			if l.Class == "dio" && p.st.Life[i] == trace.LifeLive {
+				dc := ""
+				for j, m := range tr.Locs {
+					if m.Parent == int32(i) && m.Name == "defer_completion" && p.st.Vals[j] != 0 {
+						dc = ", defer_completion"
+					}
+				}
+				out = append(out, kvRow{Label: l.Name, Value: fmt.Sprintf("refcount %d%s", p.st.Vals[i], dc)})
+			}
+		}
+	}
+	return out
+}

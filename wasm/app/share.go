@@ -1,0 +1,172 @@
+package main
+
+// Share links and exports. A link's fragment (#s=, core/scenario's codec)
+// holds the whole scenario, the exact interleaving (replay choices) and the
+// step shown; opening one replays the same run at the same step.
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"ext4play/core/dio"
+	"ext4play/core/image"
+	"ext4play/core/scenario"
+	"ext4play/core/sim"
+)
+
+// shareLink returns the URL of the current run at the current step.
+func (p *PlayState) shareLink(base string) (string, error) {
+	if p.res == nil || p.runSc == nil {
+		return "", fmt.Errorf("run a scenario first")
+	}
+	sc := p.runSc.Replay(p.res.Choices, int64(p.step))
+	return scenario.URL(base, sc)
+}
+
+// openFragment opens a share link's fragment; on failure it says why and
+// runs the default example instead.
+func (p *PlayState) openFragment(frag string) {
+	sc, err := scenario.Decode(frag)
+	if err == nil {
+		step := -1
+		if sc.Step != nil {
+			step = int(*sc.Step)
+		}
+		open := sc.Clone()
+		open.Step = nil
+		p.setForm(open)
+		p.exSel = ""
+		if err = p.runScenario(open, step); err == nil {
+			return
+		}
+	}
+	p.fragErr = fmt.Sprintf("%v", err)
+	if len(p.examples) > 0 {
+		p.loadExample(p.examples[0].Key)
+		p.run(-1)
+	}
+}
+
+func (c *Play) Share() {
+	p := c.S
+	u, err := p.shareLink(pageBase())
+	if err != nil {
+		p.shareMsg = err.Error()
+		return
+	}
+	p.shareURL = u
+	if copyToClipboard(u) {
+		p.shareMsg = fmt.Sprintf("Link copied (%d characters): it replays this exact run and opens at step %d.", len(u), p.step)
+	} else {
+		p.shareMsg = "Copy the link above; it replays this exact run at this step."
+	}
+}
+
+// fileBase names exported files after the scenario.
+func (p *PlayState) fileBase() string {
+	k := "run"
+	if p.runSc != nil {
+		k = string(p.runSc.Kernel)
+	}
+	name := "ext4play-" + k
+	if p.res != nil {
+		name += "-" + p.res.Verdict
+	}
+	return strings.NewReplacer("/", "-", " ", "-").Replace(name)
+}
+
+func (c *Play) ExportTrace() {
+	p := c.S
+	if p.res == nil || p.res.Trace == nil {
+		return
+	}
+	var b bytes.Buffer
+	if err := p.res.Trace.WriteChrome(&b); err != nil {
+		p.shareMsg = "trace export failed: " + err.Error()
+		return
+	}
+	downloadBytes(p.fileBase()+".trace.json", "application/json", b.Bytes())
+	p.shareMsg = fmt.Sprintf("Trace saved (%d bytes): open it in ui.perfetto.dev.", b.Len())
+}
+
+// ExportImage re-runs the same interleaving keeping the final image (the
+// recorded run does not hold it) and downloads it raw.
+func (c *Play) ExportImage() {
+	p := c.S
+	if p.res == nil || p.runSc == nil {
+		return
+	}
+	pr, err := dio.Prepare(p.runSc)
+	if err != nil {
+		p.shareMsg = "image export failed: " + err.Error()
+		return
+	}
+	r := pr.Run(sim.Replay(p.res.Schedule), dio.Options{KeepImage: true})
+	if r.Image == nil {
+		p.shareMsg = "image export failed: the run kept no image"
+		return
+	}
+	var b bytes.Buffer
+	if err := r.Image.Save(&b, image.Raw); err != nil {
+		p.shareMsg = "image export failed: " + err.Error()
+		return
+	}
+	downloadBytes(p.fileBase()+".img", "application/octet-stream", b.Bytes())
+	p.shareMsg = fmt.Sprintf("Image saved (%d bytes): the ext4 image at the end of the run; e2fsck -fn it, or open it in the Image tab.", b.Len())
+}
+
+// --- small template helpers ---
+
+func fioLineClass(l fioLine) string {
+	if l.Err != "" {
+		return "fl err"
+	}
+	return "fl"
+}
+
+func playIcon(playing bool) string {
+	if playing {
+		return "❚❚"
+	}
+	return "►"
+}
+
+func privClass(iv inodeView) string {
+	c := "pkv ptr-row"
+	if iv.PrivChg {
+		c += " changed"
+	}
+	if iv.PrivBad {
+		c += " bad"
+	}
+	return c
+}
+
+func privName(p *PlayState, iv inodeView) string {
+	if iv.Private < 0 || p.res == nil {
+		return "NULL"
+	}
+	return p.res.Trace.Locs[iv.Private].Name
+}
+
+// scrubMarks are the verdict positions in percent of the scrubber.
+func (p *PlayState) scrubMarks() []string {
+	var out []string
+	if m := p.maxStep(); m > 0 {
+		for _, s := range p.verdictSteps() {
+			out = append(out, itoa(s*100/m))
+		}
+	}
+	return out
+}
+
+func (p *PlayState) diffTitle() string {
+	a, b, _ := p.variantDiff()
+	return a + " vs " + b
+}
+
+func (p *PlayState) diffRows() []diffRow {
+	_, _, r := p.variantDiff()
+	return r
+}
