@@ -14,6 +14,10 @@ import (
 const mountPoint = "#ext4play"
 
 func main() {
+	if isWorker() {
+		exploreWorkerMain() // the explore Web Worker runs this same program
+		return
+	}
 	// A Go panic ends the wasm program and freezes the page; say so in the
 	// page rather than only in the console.
 	defer func() {
@@ -36,6 +40,7 @@ func main() {
 	}
 	mark("main")
 	root := &Root{Tab: "image"}
+	playStart(env, root)
 	go root.start(env)
 
 	for ok := true; ok; ok = renderer.EventWait() {
