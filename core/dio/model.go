@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"ext4play/core/ext4"
 	"ext4play/core/fio"
@@ -206,6 +207,7 @@ type kiocb struct {
 	overwrite bool   // the "overwrite" local of ext4_file_write_iter
 	private   *ioEnd // iocb->private
 	desc      string
+	data      []byte // the payload, once generated
 }
 
 // journalStart is ext4_journal_start / jbd2__journal_start: may sleep
@@ -243,20 +245,33 @@ func (m *model) inodeDioWait(t *sim.Task, in *inode) {
 }
 
 // payloads caches the bytes of verify blocks: explore reruns the same
-// workload (the op seed is fixed), so each block is generated once.
-var payloads sync.Map // fio.VerifySpec -> []byte
+// workload (the op seed is fixed), so each block is generated once. The
+// cache stops growing at payloadCacheMax bytes (full-size workloads
+// generate their data per run instead).
+var (
+	payloads        sync.Map // fio.VerifySpec -> []byte
+	payloadBytes    atomic.Int64
+	payloadCacheMax int64 = 256 << 20
+)
 
 // payload returns the bytes the write puts down, padded to whole blocks.
 func (iocb *kiocb) payload() []byte {
+	if iocb.data != nil {
+		return iocb.data
+	}
 	if b, ok := payloads.Load(iocb.op.Data); ok {
-		return b.([]byte)
+		iocb.data = b.([]byte)
+		return iocb.data
 	}
 	n := iocb.op.Length
 	bs := int64(4096)
 	n = (n + bs - 1) / bs * bs
 	b := make([]byte, n)
 	iocb.op.Data.FillAt(b, 0)
-	payloads.Store(iocb.op.Data, b)
+	if payloadBytes.Add(n) <= payloadCacheMax {
+		payloads.Store(iocb.op.Data, b)
+	}
+	iocb.data = b
 	return b
 }
 

@@ -65,6 +65,8 @@ func KindOf(v *trace.Verdict) string {
 		switch v.Check {
 		case KindDataVerify, KindUnconvertedUnwritten, KindRefcount, KindFsck:
 			return v.Check
+		case "i_dio_count":
+			return KindRefcount
 		}
 		return KindModel
 	}
@@ -130,8 +132,18 @@ type Prepared struct {
 	limits   fio.Limits
 	base     *baseImage
 	stepsMax int
-	// EstSteps is the length of the non-preemptive run (PCT's horizon).
-	EstSteps int
+	estOnce  sync.Once
+	estSteps int
+}
+
+// EstSteps is the length of the non-preemptive run: PCT's horizon for
+// its change points. Computed once, on first use.
+func (p *Prepared) EstSteps() int {
+	p.estOnce.Do(func() {
+		r := p.Run(sim.Replay(nil), Options{StepsMax: p.stepsMax})
+		p.estSteps = max(r.Steps, 1)
+	})
+	return p.estSteps
 }
 
 type baseImage struct {
@@ -175,8 +187,6 @@ func Prepare(sc *scenario.Scenario) (*Prepared, error) {
 	if p.base, err = buildBase(sc, w, p.limits); err != nil {
 		return nil, err
 	}
-	r := p.Run(sim.Replay(nil), Options{StepsMax: p.stepsMax})
-	p.EstSteps = max(r.Steps, 1)
 	return p, nil
 }
 
@@ -271,7 +281,7 @@ func (p *Prepared) StrategyFor(seed uint64) (sim.Strategy, error) {
 	case scenario.StrategyRandom:
 		return sim.Random(seed), nil
 	case scenario.StrategyPCT:
-		return sim.PCT(seed, pctDepth(sc.PCTDepth), p.EstSteps), nil
+		return sim.PCT(seed, pctDepth(sc.PCTDepth), p.EstSteps()), nil
 	case scenario.StrategyReplay:
 		s, err := sim.DecodeSchedule(sc.Choices)
 		if err != nil {

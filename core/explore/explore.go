@@ -95,7 +95,7 @@ func (c *Config) strategy(p *dio.Prepared, run int) sim.Strategy {
 		if d <= 0 {
 			d = 3
 		}
-		return sim.PCT(seed, d, p.EstSteps)
+		return sim.PCT(seed, d, p.EstSteps())
 	}
 	return sim.Random(seed)
 }
