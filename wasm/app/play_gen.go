@@ -1152,7 +1152,22 @@ func (c *Play) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel tl-panel"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("\n\t\t\t\t\x3Cdiv class=\"panel-h\"\x3E\x3Cspan\x3ETimeline\x3C/span\x3E\x3Cspan class=\"panel-sub\"\x3Ewheel: zoom · drag: pan · click: seek\x3C/span\x3E\n\t\t\t\t\t\x3Cspan class=\"legend\"\x3E\x3Cspan class=\"lg lk-m\"\x3E\x3C/span\x3Ei_mutex\x3Cspan class=\"lg lk-r\"\x3E\x3C/span\x3Ei_data_sem read\x3Cspan class=\"lg lk-w\"\x3E\x3C/span\x3Ewrite\x3Cspan class=\"lg lk-h\"\x3E\x3C/span\x3Ejbd2 handle\x3Cspan class=\"lg lk-wait\"\x3E\x3C/span\x3Ewaiting\x3Cspan class=\"lg mk-io\"\x3E\x3C/span\x3Eio_end\x3Cspan class=\"lg mk-ptr\"\x3E\x3C/span\x3Ei_private\x3C/span\x3E\n\t\t\t\t\x3C/div\x3E\n\t\t\t\t\x3Cdiv class=\"tl-slot\" id=\"tl-slot\" data-testid=\"timeline-slot\"\x3E\x3C/div\x3E\n\t\t\t"))
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t"}
+					vgparent.AppendChild(vgn)
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel-h"}}}
+					vgparent.AppendChild(vgn)
+					vgn.SetInnerHTML(vugu.HTML("\x3Cspan\x3ETimeline\x3C/span\x3E\x3Cspan class=\"panel-sub\"\x3Ewheel: zoom · drag: pan · click: seek\x3C/span\x3E\n\t\t\t\t\t\x3Cspan class=\"legend\"\x3E\x3Cspan class=\"lg lk-m\"\x3E\x3C/span\x3Ei_mutex\x3Cspan class=\"lg lk-r\"\x3E\x3C/span\x3Ei_data_sem read\x3Cspan class=\"lg lk-w\"\x3E\x3C/span\x3Ewrite\x3Cspan class=\"lg lk-h\"\x3E\x3C/span\x3Ejbd2 handle\x3Cspan class=\"lg lk-wait\"\x3E\x3C/span\x3Ewaiting\x3Cspan class=\"lg mk-io\"\x3E\x3C/span\x3Eio_end\x3Cspan class=\"lg mk-ptr\"\x3E\x3C/span\x3Ei_private\x3C/span\x3E\n\t\t\t\t"))
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t"}
+					vgparent.AppendChild(vgn)
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "id", Val: "tl-slot"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "timeline-slot"}}}
+					vgparent.AppendChild(vgn)
+					vgn.AddAttrInterface("class", "tl-slot h"+c.S.tlRows())
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t"}
+					vgparent.AppendChild(vgn)
+				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\n\t\t\t"}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "panel code-panel"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "code-view"}}}

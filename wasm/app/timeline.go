@@ -286,3 +286,12 @@ func (v *tlView) follow(step int) {
 		v.X1 = v.X0 + w
 	}
 }
+
+// tlRows is how many lanes the timeline slot is tall (CSS classes h4…h14).
+func (p *PlayState) tlRows() string {
+	n := 6
+	if p.tl != nil {
+		n = len(p.tl.Lanes)
+	}
+	return itoa(max(4, min(n, 14)))
+}
