@@ -75,12 +75,12 @@ func (fs *FS) fileMap(ino uint32, in *Inode) *FileMap {
 		return &FileMap{Kind: MappingNone}
 	case in.Flags&EXT4_EXTENTS_FL != 0:
 		m := &FileMap{Kind: MappingExtent}
-		w := extentWalker{fs: fs, ino: ino, seed: fs.inodeSeed(ino, in), visited: map[uint64]bool{}, m: m}
+		w := extentWalker{fs: fs, ino: ino, seed: fs.inodeSeed(ino, in), m: m}
 		m.Tree = w.node(in.BlockBytes(), 0, -1, 0)
 		return m
 	}
 	m := &FileMap{Kind: MappingIndirect}
-	w := indirectWalker{fs: fs, ino: ino, visited: map[uint64]bool{}, m: m, apb: uint64(fs.blockSize / 4)}
+	w := indirectWalker{fs: fs, ino: ino, m: m, apb: uint64(fs.blockSize / 4)}
 	for i := range EXT4_NDIR_BLOCKS {
 		w.add(uint64(i), uint64(in.Block[i]))
 	}
@@ -104,7 +104,7 @@ type extentWalker struct {
 	fs      *FS
 	ino     uint32
 	seed    uint32
-	visited map[uint64]bool
+	visited map[uint64]bool // tree blocks seen; made on first use
 	m       *FileMap
 	nextLog uint64 // first logical block not yet covered, for order checks
 }
@@ -170,6 +170,9 @@ func (w *extentWalker) node(buf []byte, block uint64, wantDepth int, level int) 
 			fs.problem(w.where(block), "index %d points to block %d, already part of this tree (loop)", i, child)
 		case !fs.spend(1):
 		default:
+			if w.visited == nil {
+				w.visited = map[uint64]bool{}
+			}
 			w.visited[child] = true
 			w.m.Meta = append(w.m.Meta, child)
 			cb := make([]byte, fs.blockSize)
@@ -189,7 +192,7 @@ func (w *extentWalker) node(buf []byte, block uint64, wantDepth int, level int) 
 type indirectWalker struct {
 	fs      *FS
 	ino     uint32
-	visited map[uint64]bool
+	visited map[uint64]bool // indirect blocks seen; made on first use
 	m       *FileMap
 	apb     uint64 // block addresses per block
 }
@@ -236,6 +239,9 @@ func (w *indirectWalker) walk(block uint64, level int, start uint64) {
 	}
 	if !fs.spend(1) {
 		return
+	}
+	if w.visited == nil {
+		w.visited = map[uint64]bool{}
 	}
 	w.visited[block] = true
 	w.m.Meta = append(w.m.Meta, block)
