@@ -174,6 +174,7 @@ func (m *model) dioBioEndIO(t *sim.Task, d *dio) {
 func (m *model) dioComplete(t *sim.Task, d *dio, isAsync bool) int64 {
 	t.Enter("dio_complete")
 	defer t.Exit()
+	t.Point(lblDioComplete, sim.Footprint{Loc: d.obj.Loc(), Access: sim.Write})
 	ret := d.result
 	if d.endIO && (d.result != 0 || m.v.IOEndInDio) {
 		m.ext4EndIODio(t, d)

@@ -53,6 +53,7 @@ const (
 	lblEndAioDeferTest        = "dio_bio_end_aio: dio->result && dio->defer_completion?"
 	lblOverwriteDecision      = "ext4_file_write_iter: overwrite = 1"
 	lblReadData               = "submit read bios and copy data"
+	lblDioComplete            = "dio_complete"
 	lblKiComplete             = "aio_complete: ki_complete (event to io_getevents)"
 	lblGetEventsAll           = "fio: io_getevents until nothing is in flight"
 	lblGetEventsSlot          = "fio: io_getevents until a queue slot is free"
@@ -224,7 +225,7 @@ var Lines = map[string]Line{
 	lblDioAwait:               {"do_blockdev_direct_IO", 5},
 	lblDioDropRef:             {"do_blockdev_direct_IO", 6},
 	lblEndAioDeferTest:        {"dio_bio_end_aio", 3},
-	lblVerifyWrite:            {"dio_complete", 2},
+	lblDioComplete:            {"dio_complete", 1},
 	lblKiComplete:             {"dio_complete", 3},
 	lblEndIOTakePrivate:       {"ext4_end_io_dio", 1},
 	lblEndIOSetRange:          {"ext4_end_io_dio", 3},
