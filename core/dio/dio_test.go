@@ -108,6 +108,25 @@ func TestContinuePastBUG(t *testing.T) {
 	t.Fatal("no run with sleep-in-atomic followed by data-verify in 300 seeds")
 }
 
+// The full-size generic/300 job (512 MiB file, 100 s of fio ops) runs
+// natively and hits the panic early on v4.5-rc3.
+func TestFullSizePanics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("native only")
+	}
+	sc, err := scenario.Example("generic-300-full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != KindSleepInAtomic {
+		t.Errorf("full-size v4.5-rc3: %s after %d steps", r.Verdict, r.Steps)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	p := example(t, scenario.DefaultExample, scenario.KernelV45rc3, true)
 	a := p.Run(sim.Random(42), Options{Record: true})
