@@ -121,6 +121,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	traceOut := fs.String("trace", "", "write the Chrome/Perfetto trace JSON here")
 	imageOut := fs.String("image-out", "", "save the final image here (.gz/.xz/.zst compress)")
 	cont := fs.Bool("continue", false, "go on past the first BUG (show what would have happened)")
+	fsck := fs.Bool("fsck", false, "check the final image with the ext4 reader (fsck verdicts)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ext4play run SCENARIO [--kernel V] [--mount dioread_nolock|none] [--seed N] [--strategy random|pct|dfs] [--fio JOBFILE] [--json] [--trace OUT.json] [--image-out OUT] [--continue]")
 		fs.PrintDefaults()
@@ -135,7 +136,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ext4play run:", err)
 		return 2
 	}
-	r, err := dio.Run(sc, dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != ""})
+	r, err := dio.Run(sc, dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck})
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play run:", err)
 		return 2

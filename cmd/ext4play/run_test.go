@@ -56,7 +56,7 @@ func TestRunTraceImageAndReplay(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	tr, img := filepath.Join(dir, "t.json"), filepath.Join(dir, "img")
-	code := runMain([]string{"two-writers", "--kernel", "v4.6", "--trace", tr, "--image-out", img}, &out, &errb)
+	code := runMain([]string{"two-writers", "--kernel", "v4.6", "--trace", tr, "--image-out", img, "--fsck"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
 	}

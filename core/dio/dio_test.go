@@ -161,7 +161,7 @@ func TestFinalImageFsck(t *testing.T) {
 	}
 	for _, name := range []string{"two-writers", "punch-vs-dio"} {
 		p := example(t, name, scenario.KernelJanFix, true)
-		r := p.Run(sim.Random(3), Options{KeepImage: true})
+		r := p.Run(sim.Random(3), Options{KeepImage: true, Fsck: true})
 		if r.Verdict != "clean" {
 			t.Fatalf("%s: %s", name, r.Verdict)
 		}

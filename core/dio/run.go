@@ -120,6 +120,9 @@ type Options struct {
 	KeepImage bool
 	// StepsMax overrides the scenario's step limit (0: keep).
 	StepsMax int
+	// Fsck reads the final image back with core/ext4's reader and reports
+	// every problem it finds as an fsck violation.
+	Fsck bool
 }
 
 // Prepared is a scenario ready to run many times: parsed workload, the
@@ -425,6 +428,22 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 	}
 	for _, f := range p.base.files {
 		r.Files = append(r.Files, File{Name: f.name, Ino: f.ino})
+	}
+	if opts.Fsck && vol != nil {
+		_ = vol.Flush()
+		rep, err := ext4.Inspect(vol.Device())
+		if err != nil {
+			r.Violations = append(r.Violations, Violation{Kind: KindFsck, Step: sr.Steps, Context: "end of run",
+				Message: fmt.Sprintf("the final image does not open: %v", err)})
+		} else {
+			for _, pr := range rep.Problems {
+				r.Violations = append(r.Violations, Violation{Kind: KindFsck, Step: sr.Steps, Context: "end of run",
+					Message: pr.Where + ": " + pr.What})
+			}
+		}
+		if r.Verdict == "clean" && len(r.Violations) > 0 {
+			r.Verdict = r.Violations[0].Kind
+		}
 	}
 	if opts.KeepImage && vol != nil {
 		_ = vol.Flush()
