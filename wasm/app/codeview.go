@@ -59,23 +59,29 @@ func (p *PlayState) code() codeView {
 		// such as "ext4_journal_start" occur in several): show the
 		// innermost function of the stack that has pseudo-code, and the
 		// first of its lines naming the label's call.
+		word := strings.FieldsFunc(cv.Label, func(r rune) bool { return r == ':' || r == ' ' || r == '(' })
 		ok = false
-		for i := len(stack) - 1; i >= 0 && !ok; i-- {
-			sn, ok = dio.Snippets[stack[i]]
+		ln = dio.Line{}
+		// innermost function with a line naming the label's call, else
+		// the innermost function with pseudo-code
+		for i := len(stack) - 1; i >= 0 && ln.Line == 0; i-- {
+			s, has := dio.Snippets[stack[i]]
+			if !has {
+				continue
+			}
+			if !ok {
+				sn, ok = s, true
+			}
+			for j, l := range s.Lines {
+				if len(word) > 0 && strings.Contains(l, word[0]) {
+					sn, ln = s, dio.Line{Func: s.Func, Line: j + 1}
+					break
+				}
+			}
 		}
 		if !ok {
 			cv.Note = fmt.Sprintf("%s is at %q: no pseudo-code for this point.", cv.Task, cv.Label)
 			return cv
-		}
-		ln = dio.Line{Func: sn.Func}
-		word := strings.FieldsFunc(cv.Label, func(r rune) bool { return r == ':' || r == ' ' || r == '(' })
-		if len(word) > 0 {
-			for i, l := range sn.Lines {
-				if strings.Contains(l, word[0]) {
-					ln.Line = i + 1
-					break
-				}
-			}
 		}
 	}
 	cv.Func, cv.File = sn.Func, sn.File

@@ -82,6 +82,9 @@ type PlayState struct {
 
 	ex exploreUI
 
+	extc     extentCache
+	extReady bool // the cursor rested: the extent map may be computed
+
 	verdictShownAt float64 // ms since navigation when a verdict first rendered (share timing)
 	gen            int     // bumped per run: the timeline rebuilds its layout
 	viewGen        int     // bumped when the timeline view must follow the cursor
@@ -281,6 +284,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 	p.runTime = took
 	p.tl = buildTimeline(res.Trace)
 	p.stepTask = stepTasks(res.Trace)
+	p.extc = extentCache{}
 	p.gen++
 	p.playing = false
 	p.dirty = false
@@ -324,6 +328,7 @@ func (p *PlayState) seek(step int) {
 	step = max(0, min(step, p.maxStep()))
 	p.step = step
 	p.st = p.red.Seek(step, p.st)
+	p.extReady = false
 	p.shareURL, p.shareMsg = "", ""
 	p.viewGen++
 }

@@ -91,7 +91,8 @@ func playLoop(env vugu.EventEnv, root *Root) {
 	})
 	sjs.Global().Call("requestAnimationFrame", raf)
 	tl := newTLCanvas()
-	var last, acc float64
+	var last, acc, moved float64
+	lastStep, lastGen := -1, -1
 	for {
 		select {
 		case t := <-frames:
@@ -109,6 +110,14 @@ func playLoop(env vugu.EventEnv, root *Root) {
 				acc = 0
 			}
 			last = t
+			if p.step != lastStep || p.gen != lastGen {
+				lastStep, lastGen, moved = p.step, p.gen, t
+			}
+			// The extent map replays the run: only once the cursor rests.
+			if !p.playing && !p.extReady && p.res != nil && t-moved > 150 {
+				p.extReady = true
+				render = true
+			}
 			tl.frame(p, root.Tab == "playground")
 			if render {
 				env.UnlockRender()

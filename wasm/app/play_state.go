@@ -373,9 +373,9 @@ func (p *PlayState) pointerSVG() vugu.HTML {
 	inodes := p.inodes()
 	ends := p.objects("io_end")
 	const (
-		w      = 440
-		inW    = 150
-		cardX  = 250
+		w      = 450
+		inW    = 176
+		cardX  = 262
 		cardW  = 180
 		cardH  = 62
 		inH    = 46
@@ -388,7 +388,7 @@ func (p *PlayState) pointerSVG() vugu.HTML {
 	}
 	h := max(margin*2+len(ends)*(cardH+gap), margin*2+len(inodes)*(inH+gap), 70)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="ptr-svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="inode i_private pointers and io_end objects">`, w, h, w, h)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="ptr-svg" width="100%%" data-w="%d" data-h="%d" viewBox="0 0 %d %d" role="img" aria-label="inode i_private pointers and io_end objects">`, w, h, w, h)
 	b.WriteString(`<defs><marker id="ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7cc4ff"/></marker>` +
 		`<marker id="ahbad" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#ff6b6b"/></marker></defs>`)
 	esc := html.EscapeString
