@@ -11,6 +11,7 @@ import (
 	"github.com/vugu/vugu"
 
 	"ext4play/core/ext4"
+	"ext4play/core/image"
 )
 
 // Limits that keep the page responsive on big images: the DOM, not the
@@ -68,11 +69,12 @@ type Root struct {
 // opened is an image successfully read by core/ext4.
 type opened struct {
 	Name      string
-	Source    string // "sample", "file" or "drop"
+	Source    string // "sample", "file", "drop" or "new"
 	InBytes   int    // bytes as fetched or picked (possibly compressed)
 	DevBytes  int64  // decompressed device size
 	LoadTime  time.Duration
 	Report    *ext4.Report
+	dev       *image.Device // for Download
 	readBytes func(ino uint32, n int) ([]byte, error)
 }
 

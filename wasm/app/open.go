@@ -32,6 +32,17 @@ func openImage(data []byte, name string) (img *opened, err error) {
 	if err != nil {
 		return nil, err
 	}
+	return openDevice(dev, name)
+}
+
+// openDevice reads a device already in memory (loaded, or made by mkfs in
+// the page) with core/ext4.
+func openDevice(dev *image.Device, name string) (img *opened, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("internal error in the ext4 reader (please report this image): %v", r)
+		}
+	}()
 	fs, err := ext4.Open(dev)
 	if err != nil {
 		return nil, err
@@ -40,6 +51,7 @@ func openImage(data []byte, name string) (img *opened, err error) {
 	return &opened{
 		Name:     name,
 		DevBytes: dev.Size(),
+		dev:      dev,
 		Report:   rep,
 		readBytes: func(ino uint32, n int) (b []byte, err error) {
 			defer func() {

@@ -137,6 +137,9 @@ func (c *Root) summary() string {
 
 // loadNote says where the image came from and how long it took.
 func (c *Root) loadNote() string {
+	if c.img.Source == "new" {
+		return fmt.Sprintf("made here by mkfs · %s in %d ms", humanBytes(uint64(c.img.DevBytes)), c.img.LoadTime.Milliseconds())
+	}
 	src := map[string]string{"sample": "bundled sample", "file": "opened file", "drop": "dropped file"}[c.img.Source]
 	return fmt.Sprintf("%s · %s read, %s decoded in %d ms", src, humanBytes(uint64(c.img.InBytes)), humanBytes(uint64(c.img.DevBytes)), c.img.LoadTime.Milliseconds())
 }
