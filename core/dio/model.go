@@ -251,7 +251,7 @@ func (m *model) inodeDioWait(t *sim.Task, in *inode) {
 var (
 	payloads        sync.Map // fio.VerifySpec -> []byte
 	payloadBytes    atomic.Int64
-	payloadCacheMax int64 = 256 << 20
+	payloadCacheMax int64 = 64 << 20
 )
 
 // payload returns the bytes the write puts down, padded to whole blocks.

@@ -161,6 +161,10 @@ type baseFile struct {
 	size int64
 }
 
+// imageCacheMax bounds the base images kept (each is a sparse device
+// holding only mkfs's metadata and fio's layout).
+const imageCacheMax = 8
+
 var imageCache struct {
 	sync.Mutex
 	m map[string]*baseImage
@@ -253,8 +257,8 @@ func buildBase(sc *scenario.Scenario, w *fio.Workload, l fio.Limits) (*baseImage
 	if err := vol.Flush(); err != nil {
 		return nil, err
 	}
-	if imageCache.m == nil {
-		imageCache.m = map[string]*baseImage{}
+	if imageCache.m == nil || len(imageCache.m) >= imageCacheMax {
+		imageCache.m = map[string]*baseImage{} // bounded: start over
 	}
 	imageCache.m[key.String()] = b
 	return b, nil
