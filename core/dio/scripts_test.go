@@ -97,3 +97,33 @@ func TestScriptedR3AcrossVariants(t *testing.T) {
 		}
 	}
 }
+
+// ExtentsAt shows R3's damage: at the end L's range B is still unwritten.
+func TestExtentsAt(t *testing.T) {
+	p := raceOn(t, scenario.KernelV45rc3)
+	s, err := ScriptedSchedule(p, "R3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.Run(sim.Replay(s), Options{})
+	files, err := p.ExtentsAt(s, r.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Size != 192<<10 {
+		t.Fatalf("files %+v", files)
+	}
+	unwritten := false
+	for _, e := range files[0].Extents {
+		if e.LBlk <= 16 && 16 < e.LBlk+e.Len && e.Unwritten {
+			unwritten = true
+		}
+	}
+	if !unwritten {
+		t.Errorf("B not unwritten at the end of R3: %+v", files[0].Extents)
+	}
+	start, err := p.ExtentsAt(s, 1)
+	if err != nil || len(start[0].Extents) != 0 {
+		t.Errorf("at step 1: %+v %v", start, err)
+	}
+}
