@@ -271,6 +271,21 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	st := opts.Strategy
+	if st == nil && sc.Scheduler.Strategy == scenario.StrategyDFS {
+		// One DFS search (bounded): the first failing run, replayed, or
+		// the non-preemptive run when the bounded space has none.
+		bound := sc.Scheduler.DFSBound
+		if bound == 0 {
+			bound = 2
+		}
+		cont := opts.Continue || !sc.StopAtFirstVerdict
+		dr := sim.DFS(p.Program(cont, nil), sim.DFSConfig{Config: sim.Config{StepsMax: p.stepsMax, Continue: cont},
+			PreemptionBound: bound, Reduction: sim.ReductionDPOR, RunsMax: dfsRunsMax, StopAtFirst: true})
+		st = sim.Replay(nil)
+		if dr.First != nil {
+			st = sim.Replay(dr.First.Schedule)
+		}
+	}
 	if st == nil {
 		if st, err = p.StrategyFor(sc.Scheduler.Seed); err != nil {
 			return nil, err
@@ -279,9 +294,12 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	return p.Run(st, opts), nil
 }
 
+// dfsRunsMax bounds the DFS search of a single "run" with strategy dfs.
+const dfsRunsMax = 2000
+
 // StrategyFor returns the scenario's strategy seeded with seed (replay
-// decodes the scenario's choices; dfs runs as the non-preemptive
-// schedule here — explore searches).
+// decodes the scenario's choices; dfs is the non-preemptive schedule
+// here — Run and explore search).
 func (p *Prepared) StrategyFor(seed uint64) (sim.Strategy, error) {
 	sc := p.Scenario.Scheduler
 	switch sc.Strategy {
