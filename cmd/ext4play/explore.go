@@ -48,6 +48,7 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "parallel simulations (0: all cores)")
 	want := fs.String("want", "", "only this verdict kind counts as the first failure (e.g. sleep-in-atomic)")
 	noMin := fs.Bool("no-minimise", false, "report the first failure as found")
+	stop := fs.Bool("stop", false, "stop at the first failing run (of --want's kind, if given)")
 	budget := fs.Int("budget", 200, "replays spent minimising the first failure")
 	base := fs.String("base", "http://127.0.0.1:8080/", "playground URL the share link starts with")
 	fs.Usage = func() {
@@ -82,7 +83,7 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 	}
 	st, err := explore.Explore(context.Background(), p, explore.Config{Strategy: strat, Runs: *runs,
 		Seed: sc.Scheduler.Seed, PCTDepth: sc.Scheduler.PCTDepth, DFSBound: sc.Scheduler.DFSBound,
-		Workers: *workers, Want: *want, Minimise: !*noMin, MinimiseBudget: *budget})
+		Workers: *workers, Want: *want, StopAtFirst: *stop, Minimise: !*noMin, MinimiseBudget: *budget})
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play explore:", err)
 		return 2
