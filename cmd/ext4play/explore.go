@@ -111,7 +111,7 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "  %-22s %d\n", k, st.Verdicts[k])
 		}
 		if f := out.FirstFailure; f != nil {
-			fmt.Fprintf(stdout, "first failure: run %d (seed %d), %s; minimised to %d steps, %d preemptions (from %d, %d)\n",
+			fmt.Fprintf(stdout, "first failure: run %d (schedule seed %d), %s; minimised to %d steps, %d preemptions (from %d, %d)\n",
 				f.Run, sc.Scheduler.Seed+uint64(f.Run), f.Verdict, f.Steps, f.Preemptions, st.First.OrigSteps, st.First.OrigPreemptions)
 			v := st.First.Result.Violations[0]
 			fmt.Fprintf(stdout, "  %s at step %d in %s (%s): %s\n", v.Kind, v.Step, v.Task, v.Context, firstLine(v.Message))
