@@ -90,7 +90,7 @@ func (f *newImageForm) featureList() string {
 
 // options parses the form into mkfs options; errors name the field.
 func (f *newImageForm) options() (ext4.MkfsOptions, error) {
-	var o ext4.MkfsOptions
+	o := ext4.MkfsOptions{ReservedPercent: -1} // -1: mke2fs's 5%
 	size, err := parseSize(f.Size)
 	if err != nil {
 		return o, fmt.Errorf("size: %w", err)
