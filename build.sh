@@ -141,7 +141,7 @@ cmd_test() {
 	say "go test (host)"
 	go test -count=1 ./...
 	say "go test (js/wasm under Node)"
-	GOOS=js GOARCH=wasm go test -count=1 -short -exec="$WASM_EXEC_NODE" ./core/... ./wasm/app/...
+	GOOS=js GOARCH=wasm go test -count=1 -short -exec="$WASM_EXEC_NODE" ./core/... ./wasm/app
 	say "browser tests (playwright-core + Debian chromium)"
 	start_server
 	trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
