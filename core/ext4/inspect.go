@@ -569,7 +569,8 @@ func (hp *hashPipeline) flush() {
 	}
 	if hp.work == nil {
 		hp.work = make(chan hashUnit, 64)
-		for range min(runtime.GOMAXPROCS(0), 4) {
+		// One worker per P; each holds up to 1.25 MiB of buffers.
+		for range min(runtime.GOMAXPROCS(0), 16) {
 			hp.wg.Add(1)
 			go func() {
 				defer hp.wg.Done()
