@@ -35,7 +35,7 @@ type codeView struct {
 }
 
 // code returns the snippet of the selected (or current) task's function.
-func (p *PlayState) code() codeView {
+func (p *PlayState) computeCode() codeView {
 	t := p.curTask()
 	if p.res == nil || p.st == nil || t < 0 || int(t) >= len(p.st.Tasks) {
 		return codeView{Note: "Select a task (click its name) to see the kernel function it is in."}

@@ -82,8 +82,10 @@ type PlayState struct {
 
 	ex exploreUI
 
-	extc     extentCache
-	extReady bool // the cursor rested: the extent map may be computed
+	extc       extentCache
+	sv         *stepView
+	creatorMap map[int32]string
+	extReady   bool // the cursor rested: the extent map may be computed
 
 	verdictShownAt float64 // ms since navigation when a verdict first rendered (share timing)
 	gen            int     // bumped per run: the timeline rebuilds its layout
@@ -285,6 +287,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 	p.tl = buildTimeline(res.Trace)
 	p.stepTask = stepTasks(res.Trace)
 	p.extc = extentCache{}
+	p.creatorMap = p.creators()
 	p.gen++
 	p.playing = false
 	p.dirty = false

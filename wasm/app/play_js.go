@@ -91,7 +91,7 @@ func playLoop(env vugu.EventEnv, root *Root) {
 	})
 	sjs.Global().Call("requestAnimationFrame", raf)
 	tl := newTLCanvas()
-	var last, acc, moved float64
+	var last, acc, moved, rendered float64
 	lastStep, lastGen := -1, -1
 	for {
 		select {
@@ -119,7 +119,15 @@ func playLoop(env vugu.EventEnv, root *Root) {
 				render = true
 			}
 			tl.frame(p, root.Tab == "playground")
+			// While playing, the canvas and the step counter move every
+			// frame; the panels (a full vugu render, tens of ms) catch up
+			// a few times a second and when playback stops.
+			if render && p.playing && t-rendered < 250 && p.speed() > 10 {
+				render = false
+				setStepCounter(p.stepText())
+			}
 			if render {
+				rendered = t
 				env.UnlockRender()
 			} else {
 				env.UnlockOnly()
@@ -153,6 +161,7 @@ func playLoop(env vugu.EventEnv, root *Root) {
 // Rendered notes when a verdict first reached the screen (the share-link
 // budget is measured from navigation to this point).
 func (c *Play) Rendered() {
+	tlLayoutDirty = true
 	p := c.S
 	if p == nil || p.verdictShownAt != 0 || p.res == nil {
 		return
@@ -207,4 +216,13 @@ func downloadBytes(name, mime string, b []byte) {
 		return nil
 	})
 	g.Call("setTimeout", f, 10000)
+}
+
+// setStepCounter updates the step counter between vugu renders (the next
+// render writes the same text).
+func setStepCounter(txt string) {
+	doc := sjs.Global().Get("document")
+	if el := doc.Call("querySelector", `[data-testid="step-counter"]`); el.Truthy() {
+		el.Set("textContent", txt)
+	}
 }

@@ -17,6 +17,13 @@ import (
 
 // changedAt lists the locations an event of step touched.
 func (p *PlayState) changedAt(step int) map[int32]bool {
+	if p.sv != nil && p.sv.chg != nil && p.sv.step == step && p.sv.gen == p.gen {
+		return p.sv.chg
+	}
+	return p.computeChanged(step)
+}
+
+func (p *PlayState) computeChanged(step int) map[int32]bool {
 	out := map[int32]bool{}
 	if p.res == nil || step <= 0 {
 		return out
@@ -104,7 +111,7 @@ func (p *PlayState) lockText(loc int32) (string, bool) {
 }
 
 // inodes lists the live inode objects with their locks and fields.
-func (p *PlayState) inodes() []inodeView {
+func (p *PlayState) computeInodes() []inodeView {
 	if p.res == nil || p.st == nil {
 		return nil
 	}
@@ -190,19 +197,19 @@ func (o objCard) CardClass() string {
 // objects lists io_end (and dio) objects worth showing at this step:
 // live ones, and freed ones that are still pointed at or were freed in
 // the last few steps.
-func (p *PlayState) objects(class string) []objCard {
+func (p *PlayState) computeObjects(class string) []objCard {
 	if p.res == nil || p.st == nil {
 		return nil
 	}
 	tr := p.res.Trace
 	chg := p.changedAt(p.step)
 	targets := map[int32]bool{}
-	for _, iv := range p.inodes() {
+	for _, iv := range p.sv.inodes {
 		if iv.Private >= 0 {
 			targets[iv.Private] = true
 		}
 	}
-	creators := p.creators()
+	creators := p.creatorMap
 	var out []objCard
 	for i, l := range tr.Locs {
 		if l.Kind != trace.LocObj || l.Class != class {
@@ -341,9 +348,61 @@ func (p *PlayState) tasks(ctxs ...trace.Context) []taskView {
 	return out
 }
 
-func (p *PlayState) procTasks() []taskView { return p.tasks(trace.CtxProcess) }
-func (p *PlayState) irqTasks() []taskView  { return p.tasks(trace.CtxHardIRQ, trace.CtxSoftIRQ) }
-func (p *PlayState) wqTasks() []taskView   { return p.tasks(trace.CtxWorker) }
+func (p *PlayState) procTasks() []taskView { return p.view().proc }
+func (p *PlayState) irqTasks() []taskView  { return p.view().irq }
+func (p *PlayState) wqTasks() []taskView   { return p.view().wq }
+func (p *PlayState) inodes() []inodeView   { return p.view().inodes }
+func (p *PlayState) queues() []kvRow       { return p.view().queues }
+func (p *PlayState) pointerSVG() vugu.HTML { return p.view().svg }
+func (p *PlayState) code() codeView        { return p.view().code }
+
+// objects is only asked for io_end cards by the page; other classes are
+// computed on demand.
+func (p *PlayState) objects(class string) []objCard {
+	if class == "io_end" {
+		return p.view().ioends
+	}
+	p.view()
+	return p.computeObjects(class)
+}
+
+// stepView is everything the state panels show at one step, computed once
+// per (run, step, selected task): vugu evaluates the template's
+// expressions on every render, and playback renders every frame.
+type stepView struct {
+	gen, step int
+	sel       int32
+	chg       map[int32]bool
+	inodes    []inodeView
+	ioends    []objCard
+	proc      []taskView
+	irq       []taskView
+	wq        []taskView
+	queues    []kvRow
+	svg       vugu.HTML
+	code      codeView
+}
+
+func (p *PlayState) view() *stepView {
+	if sv := p.sv; sv != nil && sv.gen == p.gen && sv.step == p.step && sv.sel == p.selTask {
+		return sv
+	}
+	sv := &stepView{gen: p.gen, step: p.step, sel: p.selTask}
+	p.sv = sv
+	if p.res == nil || p.st == nil {
+		return sv
+	}
+	sv.chg = p.computeChanged(p.step)
+	sv.inodes = p.computeInodes()
+	sv.ioends = p.computeObjects("io_end")
+	sv.proc = p.tasks(trace.CtxProcess)
+	sv.irq = p.tasks(trace.CtxHardIRQ, trace.CtxSoftIRQ)
+	sv.wq = p.tasks(trace.CtxWorker)
+	sv.queues = p.computeQueues()
+	sv.svg = p.computePointerSVG()
+	sv.code = p.computeCode()
+	return sv
+}
 
 func stackText(s []string) string {
 	if len(s) == 0 {
@@ -369,9 +428,9 @@ func (p *PlayState) privTarget() string {
 // pointerSVG draws inodes on the left, io_end cards on the right and each
 // inode's i_private as an arrow to the card it points at. It is built as
 // markup (presentation attributes only: the CSP forbids style attributes).
-func (p *PlayState) pointerSVG() vugu.HTML {
-	inodes := p.inodes()
-	ends := p.objects("io_end")
+func (p *PlayState) computePointerSVG() vugu.HTML {
+	inodes := p.sv.inodes
+	ends := p.sv.ioends
 	const (
 		w      = 450
 		inW    = 176
@@ -462,7 +521,7 @@ func (p *PlayState) pointerSVG() vugu.HTML {
 }
 
 // queueText describes the block queue and workqueue locations.
-func (p *PlayState) queues() []kvRow {
+func (p *PlayState) computeQueues() []kvRow {
 	if p.res == nil || p.st == nil {
 		return nil
 	}

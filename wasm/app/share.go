@@ -7,7 +7,10 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"strings"
+
+	"github.com/vugu/vugu"
 
 	"ext4play/core/dio"
 	"ext4play/core/image"
@@ -123,6 +126,20 @@ func fioLineClass(l fioLine) string {
 		return "fl err"
 	}
 	return "fl"
+}
+
+// fioGutterHTML is the line-number gutter as one piece of markup (one DOM
+// update per render instead of one element per line).
+func (p *PlayState) fioGutterHTML() vugu.HTML {
+	var b strings.Builder
+	for _, l := range p.fioGutter() {
+		if l.Err != "" {
+			fmt.Fprintf(&b, `<div class="fl err" title="%s">%d</div>`, html.EscapeString(l.Err), l.N)
+		} else {
+			fmt.Fprintf(&b, `<div class="fl">%d</div>`, l.N)
+		}
+	}
+	return vugu.HTML(b.String())
 }
 
 func playIcon(playing bool) string {

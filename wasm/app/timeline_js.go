@@ -87,13 +87,58 @@ func newTLCanvas() *tlCanvas {
 	// Moves and releases are followed on the window so a drag may leave the canvas.
 	sjs.Global().Call("addEventListener", "mousemove", send("move"))
 	sjs.Global().Call("addEventListener", "mouseup", send("up"))
+	relayout := sjs.FuncOf(func(sjs.Value, []sjs.Value) any { tlLayoutDirty = true; return nil })
+	sjs.Global().Call("addEventListener", "resize", relayout)
+	sjs.Global().Call("addEventListener", "scroll", relayout, map[string]any{"capture": true, "passive": true})
 	return t
 }
 
 // frame places the canvas over its slot and redraws when anything changed.
 func (t *tlCanvas) frame(p *PlayState, active bool) {
+	if !active || p == nil || p.tl == nil {
+		if t.shown {
+			t.canvas.Get("style").Set("display", "none")
+			t.shown = false
+		}
+		return
+	}
+	// Reading the slot's position forces a layout: only after a vugu
+	// render, a resize or a scroll (tlLayoutDirty), not every frame.
+	if t.shown && !tlLayoutDirty && !t.dirty && p.gen == t.gen && p.viewGen == t.viewGen && p.step == t.step {
+		return
+	}
+	if !t.shown || tlLayoutDirty {
+		tlLayoutDirty = false
+		t.placeOverSlot()
+	}
+	if !t.shown {
+		return
+	}
+	if p.gen != t.gen {
+		t.gen, t.model = p.gen, p.tl
+		t.view = tlView{X0: 0, X1: float64(p.tl.Steps) + 1}
+		t.row0 = 0
+		t.dirty = true
+	}
+	if p.viewGen != t.viewGen || p.step != t.step {
+		t.viewGen, t.step = p.viewGen, p.step
+		t.view.follow(p.step)
+		t.dirty = true
+	}
+	if t.dirty && t.w > 0 {
+		t.draw(p)
+		t.dirty = false
+	}
+}
+
+// tlLayoutDirty: the page may have moved the slot (set after every vugu
+// render of the playground, on resize and on scroll).
+var tlLayoutDirty = true
+
+// placeOverSlot positions and sizes the canvas over #tl-slot.
+func (t *tlCanvas) placeOverSlot() {
 	slot := sjs.Global().Get("document").Call("getElementById", "tl-slot")
-	if !active || !slot.Truthy() || p == nil || p.tl == nil {
+	if !slot.Truthy() {
 		if t.shown {
 			t.canvas.Get("style").Set("display", "none")
 			t.shown = false
@@ -127,21 +172,6 @@ func (t *tlCanvas) frame(p *PlayState, active bool) {
 		t.arr = sjs.Global().Get("Uint8ClampedArray").New(len(t.buf))
 		t.img = sjs.Global().Get("ImageData").New(t.arr, w-tlGutter, h-tlAxis)
 		t.dirty = true
-	}
-	if p.gen != t.gen {
-		t.gen, t.model = p.gen, p.tl
-		t.view = tlView{X0: 0, X1: float64(p.tl.Steps) + 1}
-		t.row0 = 0
-		t.dirty = true
-	}
-	if p.viewGen != t.viewGen || p.step != t.step {
-		t.viewGen, t.step = p.viewGen, p.step
-		t.view.follow(p.step)
-		t.dirty = true
-	}
-	if t.dirty {
-		t.draw(p)
-		t.dirty = false
 	}
 }
 
