@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -187,6 +189,81 @@ func TestInspectReadErrorsLikeSerial(t *testing.T) {
 			}
 		case in.SHA256 != clean.Inodes[i].SHA256:
 			t.Errorf("inode %d: sha256 %q, clean image gives %q", in.Ino, in.SHA256, clean.Inodes[i].SHA256)
+		}
+	}
+}
+
+// readerOnly hides a device's View, so content is read with ReadAt.
+type readerOnly struct{ Device }
+
+// TestInspectHashesManyFiles hashes more files than one hand-over to the
+// workers holds (several chunks, batches across files, sparse files) and
+// checks every sha256 against the source files mke2fs -d copied, and that
+// the report depends neither on the number of workers nor on whether the
+// device lends its memory (View) or is read with ReadAt.
+func TestInspectHashesManyFiles(t *testing.T) {
+	needTools(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	r := detRand(2024)
+	want := map[string]string{}
+	for d := range 3 {
+		sub := fmt.Sprintf("d%d", d)
+		if err := os.MkdirAll(filepath.Join(src, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f := range hashChunkJobs/2 + 50 {
+			name := fmt.Sprintf("%s/f%04d", sub, f)
+			data := randBytes(r, r.IntN(12<<10))
+			if f%97 == 0 {
+				// Sparse: data, a hole of a few blocks, data.
+				data = append(append(data, make([]byte, 5<<12+123)...), randBytes(r, 3000)...)
+			}
+			if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(data)
+			want["/"+name] = hex.EncodeToString(sum[:])
+		}
+	}
+	img := mkfs(t, dir, "many.img", 64<<10, "-t", "ext4", "-b", "4096", "-d", src)
+	dev, err := image.LoadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []byte
+	for _, c := range []struct {
+		dev   Device
+		procs int
+	}{{dev, 1}, {dev, 3}, {readerOnly{dev}, 1}, {readerOnly{dev}, 3}} {
+		procs := c.procs
+		old := runtime.GOMAXPROCS(procs)
+		rep := mustOpen(t, c.dev).Inspect()
+		runtime.GOMAXPROCS(old)
+		if len(rep.Problems) != 0 {
+			t.Fatalf("problems: %+v", rep.Problems)
+		}
+		sums := map[uint32]string{}
+		for _, in := range rep.Inodes {
+			sums[in.Ino] = in.SHA256
+		}
+		for path, sum := range want {
+			ino, ok := rep.Paths[path]
+			if !ok {
+				t.Fatalf("%s not in the report", path)
+			}
+			if sums[ino] != sum {
+				t.Errorf("GOMAXPROCS %d, %T: %s (inode %d): sha256 %q, file had %s", procs, c.dev, path, ino, sums[ino], sum)
+			}
+		}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(first, b) {
+			t.Errorf("report with GOMAXPROCS %d (%T) differs from the first", procs, c.dev)
 		}
 	}
 }
