@@ -68,13 +68,16 @@ type Root struct {
 
 // opened is an image successfully read by core/ext4.
 type opened struct {
-	Name      string
-	Source    string // "sample", "file", "drop" or "new"
-	InBytes   int    // bytes as fetched or picked (possibly compressed)
-	DevBytes  int64  // decompressed device size
-	LoadTime  time.Duration
-	Report    *ext4.Report
-	dev       *image.Device // for Download
+	Name     string
+	Source   string // "sample", "file", "drop" or "new"
+	InBytes  int    // bytes as fetched or picked (possibly compressed)
+	DevBytes int64  // decompressed device size
+	LoadTime time.Duration
+	Report   *ext4.Report
+	dev      *image.Device // for Download
+	// content makes the full report, with file hashes, when Report was
+	// made without them so the image shows sooner (addContent).
+	content   func() *ext4.Report
 	readBytes func(ino uint32, n int) ([]byte, error)
 }
 
@@ -334,6 +337,7 @@ func (c *Root) open(env vugu.EventEnv, data []byte, name, source string) {
 	}
 	c.setImage(img)
 	env.UnlockRender()
+	c.addContent(env, img)
 }
 
 func (c *Root) setBusy(env vugu.EventEnv, what string) {

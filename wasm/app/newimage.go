@@ -297,6 +297,7 @@ func (c *Root) createImage(env vugu.EventEnv, o ext4.MkfsOptions, name string) {
 	newImageState.open, newImageState.err = false, ""
 	c.sampleSel = ""
 	c.setImage(img)
+	go c.addContent(env, img) // after this goroutine's UnlockRender
 }
 
 // command is the mke2fs command line that makes the same file system

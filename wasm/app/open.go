@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/vugu/vugu"
+
 	"ext4play/core/ext4"
 	"ext4play/core/image"
 )
@@ -32,6 +34,7 @@ func openImage(data []byte, name string) (img *opened, err error) {
 	if err != nil {
 		return nil, err
 	}
+	mark("loaded")
 	return openDevice(dev, name)
 }
 
@@ -47,12 +50,24 @@ func openDevice(dev *image.Device, name string) (img *opened, err error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := fs.Inspect()
+	mark("opened")
+	// File contents are hashed after the first paint (addContent): in
+	// wasm sha256 runs at ~50-90 MB/s, and the holes of a sparse sample
+	// file alone cost more than everything else Inspect does.
+	rep := fs.InspectWith(ext4.InspectOptions{SkipContent: true})
 	return &opened{
 		Name:     name,
 		DevBytes: dev.Size(),
 		dev:      dev,
 		Report:   rep,
+		content: func() (full *ext4.Report) {
+			defer func() {
+				if r := recover(); r != nil {
+					full = nil
+				}
+			}()
+			return fs.Inspect()
+		},
 		readBytes: func(ino uint32, n int) (b []byte, err error) {
 			defer func() {
 				if r := recover(); r != nil {
@@ -67,4 +82,49 @@ func openDevice(dev *image.Device, name string) (img *opened, err error) {
 			return p[:k], err
 		},
 	}, nil
+}
+
+// hashingNote is the status shown while addContent runs.
+const hashingNote = "hashing file contents"
+
+// addContent replaces the first report (made without file hashes) by the
+// full one once the page has painted: the SHA-256 of each file, symlink
+// targets kept in blocks and any problem found reading contents. Until
+// then the page is busy, so "ready" still means complete.
+func (c *Root) addContent(env vugu.EventEnv, img *opened) {
+	if img.content == nil {
+		return
+	}
+	defer c.guard(env, img.Name)
+	c.setBusy(env, hashingNote)
+	full := img.content()
+	env.Lock()
+	defer env.UnlockRender()
+	if c.busy == hashingNote {
+		c.busy = ""
+	}
+	if c.img != img || full == nil {
+		return // another image was opened meanwhile, or the reader failed
+	}
+	mergeContent(img.Report, full)
+	img.content = nil
+	c.memo = memo{} // rows derived from the report
+}
+
+// mergeContent copies what only a content pass finds from full into r,
+// in place, so the inode pointers the views hold stay valid.
+func mergeContent(r, full *ext4.Report) {
+	byIno := make(map[uint32]*ext4.InodeReport, len(full.Inodes))
+	for i := range full.Inodes {
+		byIno[full.Inodes[i].Ino] = &full.Inodes[i]
+	}
+	for i := range r.Inodes {
+		if f := byIno[r.Inodes[i].Ino]; f != nil {
+			r.Inodes[i].SHA256 = f.SHA256
+			if f.Symlink != "" {
+				r.Inodes[i].Symlink = f.Symlink
+			}
+		}
+	}
+	r.Problems = full.Problems
 }
