@@ -115,6 +115,16 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 				f.Run, sc.Scheduler.Seed+uint64(f.Run), f.Verdict, f.Steps, f.Preemptions, st.First.OrigSteps, st.First.OrigPreemptions)
 			v := st.First.Result.Violations[0]
 			fmt.Fprintf(stdout, "  %s at step %d in %s (%s): %s\n", v.Kind, v.Step, v.Task, v.Context, firstLine(v.Message))
+			// The story of the inode's io_end pointer in the (minimised) run.
+			if r, err := dio.Run(explore.Replayable(sc, st.First), dio.Options{Record: true}); err == nil {
+				story := dio.IPrivateStory(r.Trace)
+				if len(story) > 0 {
+					fmt.Fprintln(stdout, "  i_private, last stores before the verdict:")
+					for _, l := range story[max(0, len(story)-8):] {
+						fmt.Fprintf(stdout, "    %s\n", l)
+					}
+				}
+			}
 			fmt.Fprintf(stdout, "  replay: %s\n", f.URL)
 		}
 	}

@@ -127,3 +127,14 @@ func TestExtentsAt(t *testing.T) {
 		t.Errorf("at step 1: %+v %v", start, err)
 	}
 }
+
+func TestIPrivateStory(t *testing.T) {
+	p := raceOn(t, scenario.KernelV45rc3)
+	r := replayScript(t, p, "R2", false)
+	story := IPrivateStory(r.Trace)
+	text := strings.Join(story, "\n")
+	if !strings.Contains(text, "L.0 stores race->i_private = io_end") || !strings.Contains(text, "O.0 stores race->i_private = io_end") ||
+		!strings.Contains(text, "(without i_mutex)") || !strings.Contains(text, "(holding i_mutex)") {
+		t.Fatalf("story:\n%s", text)
+	}
+}
