@@ -188,3 +188,25 @@ func TestSnippetsCoverLines(t *testing.T) {
 	}
 	_ = os.Getenv
 }
+
+// A full filesystem: writes end short with ENOSPC, fio does not verify
+// them, and nothing else is reported.
+func TestENOSPC(t *testing.T) {
+	sc, _ := scenario.Example("two-writers")
+	sc.Image.Size = 4 << 20
+	sc.Image.Features = []string{"^has_journal"}
+	sc.Workload.Fio = "[global]\ndirectory=${SCRATCH_MNT}\nfilesize=8m\ncreate_on_open=1\nfallocate=none\n" +
+		"ignore_error=,ENOSPC\ncontinue_on_error=write\n\n[v]\nioengine=libaio\niodepth=4\ndirect=1\nbs=64k\nrw=randwrite\n" +
+		"number_ios=96\nverify=crc32c\nverify_backlog=8\nfilename=v\n"
+	sc.Kernel = scenario.KernelJanFix
+	p, err := Prepare(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := uint64(0); seed < 20; seed++ {
+		r := p.Run(sim.Random(seed), Options{})
+		if r.Verdict != "clean" {
+			t.Fatalf("seed %d: %+v", seed, r.Violations[0])
+		}
+	}
+}

@@ -74,7 +74,7 @@ func (m *model) ext4DioRead(t *sim.Task, iocb *kiocb) []byte {
 // it names put down.
 func (m *model) checkRead(t *sim.Task, iocb *kiocb, got []byte) {
 	op := iocb.op
-	if !op.Verify || op.Data.Length == 0 {
+	if !op.Verify || op.Data.Length == 0 || m.short[[2]uint64{uint64(op.Data.Job), op.Data.Seq}] {
 		return
 	}
 	want := iocb.payload()[:op.Length]

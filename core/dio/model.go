@@ -46,7 +46,10 @@ type model struct {
 	ioends  map[int32]*ioEnd
 	nextIO  int
 	scratch []byte // readFile's buffer
-	err     error  // first internal error from core/ext4 (reported as a verdict)
+	// short holds the writes that ended short (ENOSPC): fio does not
+	// verify a write that failed, so neither does the model.
+	short map[[2]uint64]bool
+	err   error // first internal error from core/ext4 (reported as a verdict)
 }
 
 // inode is struct ext4_inode_info (fs/ext4/ext4.h) for one file, with the

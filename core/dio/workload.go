@@ -71,6 +71,12 @@ func (m *model) runJob(t *sim.Task, js *jobState, nextID *int32) {
 				js.inflight++
 			}
 			ret := m.ext4FileWriteIter(t, iocb)
+			if ret != EIOCBQUEUED && ret < op.Length {
+				if m.short == nil {
+					m.short = map[[2]uint64]bool{}
+				}
+				m.short[[2]uint64{uint64(op.Data.Job), op.Data.Seq}] = true
+			}
 			if ret != EIOCBQUEUED {
 				if !iocb.async {
 					js.inflight++
