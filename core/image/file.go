@@ -211,7 +211,7 @@ func (w *loadWriter) put(b []byte) error {
 			w.err = fmt.Errorf("image: %s (%s): data exceeds %d bytes of memory: %w", w.name, w.format, w.cfg.maxUsed, ErrTooLarge)
 			return w.err
 		}
-		c := new(chunk)
+		c := d.newChunk()
 		copy(c[:], b)
 		d.chunks[d.size/ChunkSize] = c
 	}
