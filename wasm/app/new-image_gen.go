@@ -96,7 +96,7 @@ func (c *NewImage) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("disabled", !c.canDownload())
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.Download() },
+				Func:      func(event vugu.DOMEvent) { c.Download(event) },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{

@@ -227,26 +227,40 @@ func (c *NewImage) Create(e vugu.DOMEvent) {
 	go c.R.createImage(e.EventEnv(), o, f.name(o))
 }
 
-// Download saves the image on screen as .img or .img.zst.
-func (c *NewImage) Download() {
+// Download saves the image on screen as .img or .img.zst. Compressing a
+// big image takes seconds in wasm, so it runs behind the busy status.
+func (c *NewImage) Download(e vugu.DOMEvent) {
 	if !c.canDownload() {
 		return
 	}
-	f := newImageState
-	name, data, err := encodeImage(c.R.img.dev, c.R.img.Name, f.Format)
-	if err != nil {
-		f.err = err.Error()
-		return
-	}
-	if err := saveBlob(name, data); err != nil {
-		f.err = "download: " + err.Error()
-		return
-	}
-	f.err = ""
+	go c.R.download(e.EventEnv(), c.R.img, newImageState.Format)
 }
 
-// rawDownloadMax bounds a raw download: the whole device becomes one Blob.
-const rawDownloadMax = 1 << 30
+func (c *Root) download(env vugu.EventEnv, img *opened, format string) {
+	defer c.guard(env, img.Name)
+	c.setBusy(env, fmt.Sprintf("preparing %s for download (%s)", img.Name, humanBytes(uint64(img.dev.Size()))))
+	name, data, err := encodeImage(img.dev, img.Name, format)
+	if err == nil {
+		if err = saveBlob(name, data); err != nil {
+			err = fmt.Errorf("download: %w", err)
+		}
+	}
+	env.Lock()
+	defer env.UnlockRender()
+	c.busy = ""
+	newImageState.err = ""
+	if err != nil {
+		newImageState.err = err.Error()
+		newImageState.open = true // the error is shown in the form
+	}
+}
+
+// Download bounds: a raw download becomes one Blob of the device's size;
+// zstd streams the holes through the compressor at about 1 GiB/s in wasm.
+const (
+	rawDownloadMax = 1 << 30
+	zstDownloadMax = 16 << 30
+)
 
 // encodeImage turns a device into the bytes of a file called after name
 // with the extension of format ("img" or "img.zst").
@@ -266,6 +280,9 @@ func encodeImage(dev *image.Device, name, format string) (string, []byte, error)
 			return "", nil, fmt.Errorf("download: %w", err)
 		}
 	case "img.zst":
+		if dev.Size() > zstDownloadMax {
+			return "", nil, fmt.Errorf("download: %s would take minutes to compress in the browser (at most %s)", humanBytes(uint64(dev.Size())), humanBytes(zstDownloadMax))
+		}
 		if err := dev.Save(&buf, image.Zstd); err != nil {
 			return "", nil, fmt.Errorf("download: %w", err)
 		}
