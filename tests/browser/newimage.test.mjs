@@ -131,6 +131,25 @@ test('32M 1k-block image: inspector, download, e2fsck and dumpe2fs agree', { ski
 	assert.deepEqual(pageErrors, []);
 });
 
+test('a loaded sample downloads as the same bytes', { skip }, async () => {
+	await page.goto(baseURL);
+	await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout });
+	const name = await page.getAttribute('[data-testid="app"]', 'data-image');
+	const imagesDir = process.env.EXT4PLAY_IMAGES || path.join(repo, 'examples', 'images');
+	const src = path.join(imagesDir, name);
+	assert.ok(name.endsWith('.img.zst') && fs.existsSync(src), `sample ${name}`);
+	await page.selectOption('[data-testid="ni-format"]', 'img');
+	const [dl] = await Promise.all([
+		page.waitForEvent('download', { timeout }),
+		page.click('[data-testid="ni-download"]'),
+	]);
+	assert.equal(dl.suggestedFilename(), name.replace(/\.zst$/, ''));
+	const file = path.join(tmp, 'sample-download.img');
+	await dl.saveAs(file);
+	const want = execFileSync('zstd', ['-dc', src], { maxBuffer: 1 << 30 });
+	assert.ok(fs.readFileSync(file).equals(want), 'downloaded bytes differ from the decompressed sample');
+});
+
 test('feature checkboxes: has_journal off gives an image without a journal', { skip }, async () => {
 	await create({ size: '8M', label: 'nj', off: ['has_journal'] });
 	const feats = await page.$$eval('[data-testid="features"] [data-feature]', (els) => els.map((e) => e.textContent.trim()));
