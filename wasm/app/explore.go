@@ -109,6 +109,17 @@ type exploreRow struct {
 	FirstSteps   int
 }
 
+// failRows are the rows with a failing run to open.
+func (e *exploreUI) failRows() []exploreRow {
+	var out []exploreRow
+	for _, r := range e.Rows {
+		if r.FirstChoices != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (r exploreRow) Failures() int { return r.Done - r.Clean }
 
 // exploreUI is the explore panel's state.

@@ -7,7 +7,9 @@ package main
 // draws it on a canvas outside vugu's tree.
 
 import (
+	"fmt"
 	"hash/fnv"
+	"sort"
 
 	"ext4play/core/trace"
 )
@@ -294,4 +296,20 @@ func (p *PlayState) tlRows() string {
 		n = len(p.tl.Lanes)
 	}
 	return itoa(max(4, min(n, 14)))
+}
+
+// hoverText describes step s for the timeline's hover readout.
+func (p *PlayState) hoverText(s int) string {
+	if p.res == nil || s <= 0 || s >= len(p.stepTask) {
+		return ""
+	}
+	tr := p.res.Trace
+	evs := tr.Events
+	i := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) >= s })
+	for ; i < len(evs) && int(evs[i].Step) == s; i++ {
+		if evs[i].Kind == trace.EvStep {
+			return fmt.Sprintf("step %d · %s: %s", s, p.taskName(evs[i].Task), tr.Str(evs[i].Label))
+		}
+	}
+	return fmt.Sprintf("step %d", s)
 }

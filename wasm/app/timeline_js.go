@@ -345,6 +345,19 @@ func (t *tlCanvas) draw(p *PlayState) {
 		ctx.Set("fillStyle", "#6b7485")
 		ctx.Call("fillText", fmt.Sprintf("lanes %d–%d of %d", r0+1, min(r0+rows, len(m.Lanes)), len(m.Lanes)), 6, t.h-6)
 	}
+	if t.hover >= 0 {
+		txt := p.hoverText(int(t.hover))
+		ctx.Set("textAlign", "right")
+		ctx.Set("fillStyle", "#0d1017")
+		wd := ctx.Call("measureText", txt).Get("width").Float()
+		ctx.Call("fillRect", float64(t.w)-wd-12, 0, wd+12, tlAxis)
+		ctx.Set("fillStyle", "#ffd04d")
+		ctx.Call("fillText", txt, t.w-6, 9)
+		ctx.Set("textAlign", "left")
+		hx := tlGutter + t.xOf(t.hover+0.5)
+		ctx.Set("fillStyle", "rgba(255,208,77,0.5)")
+		ctx.Call("fillRect", hx, tlAxis, 1, H)
+	}
 	t.canvas.Call("setAttribute", "data-step", p.step)
 	t.canvas.Call("setAttribute", "data-view", fmt.Sprintf("%.0f-%.0f", t.view.X0, t.view.X1))
 }
@@ -372,8 +385,19 @@ func (t *tlCanvas) mouse(p *PlayState, m mouseEv) bool {
 			t.drag.on, t.drag.moved = true, false
 			t.drag.x, t.drag.y, t.drag.v, t.drag.row0 = m.x, m.y, t.view, t.row0
 		}
+	case "leave":
+		if t.hover >= 0 {
+			t.hover, t.dirty = -1, true
+		}
 	case "move":
 		if !t.drag.on {
+			h := -1.0
+			if inPlot && m.y >= tlAxis {
+				h = float64(int(t.stepAt(m.x)))
+			}
+			if h != t.hover {
+				t.hover, t.dirty = h, true
+			}
 			return false
 		}
 		dx, dy := m.x-t.drag.x, m.y-t.drag.y
