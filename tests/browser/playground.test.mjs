@@ -245,6 +245,22 @@ test('jan-fix: no verdict, and 200 explored runs find no failure', { skip: !base
 	await shot(page, 'playground-explore.png');
 });
 
+test('explore can be canceled', { skip: !baseURL }, async () => {
+	await page.locator('[data-testid="explore-runs"]').fill('100000');
+	await page.locator('[data-testid="explore"]').click();
+	await page.waitForSelector('[data-testid="explore-cancel"]', { timeout });
+	await page.waitForFunction(() => Number(document.querySelector('[data-testid="explore-progress"]').dataset.pct) >= 0 &&
+		/\d+ \/ 100000 runs/.test(document.querySelector('[data-testid="explore-note"]').textContent), null, { timeout });
+	await page.locator('[data-testid="explore-cancel"]').click();
+	await page.waitForSelector('[data-testid="explore"]', { timeout });
+	assert.match(await page.locator('[data-testid="explore-error"]').textContent(), /canceled/);
+	// The page still works: step forward moves the counter.
+	const s = await step(page);
+	await page.keyboard.press('Home');
+	await page.waitForSelector('[data-testid="playground"][data-step="0"]', { timeout });
+	assert.ok(s >= 0);
+});
+
 test('explore finds the race on v4.5-rc3 and opens the first failing run', { skip: !baseURL }, async () => {
 	await pickExample(page, 'race-r1-v4.5-rc3');
 	await page.waitForSelector('[data-testid="playground"][data-verdict="sleep-in-atomic"]', { timeout });

@@ -132,9 +132,15 @@ func (p *PlayState) extentSVG() vugu.HTML {
 		return vugu.HTML(`<div class="dim pad">computed when the cursor rests…</div>`)
 	}
 	cur := p.extentsAt(p.step)
+	// The previous step's map shows what changed; for long runs only when
+	// it is cached already (stepping forward), as each replay costs a run.
 	var prev []fileExtents
 	if p.step > 1 {
-		prev = p.extentsAt(p.step - 1)
+		if fx, ok := p.extc.steps[p.step-1]; ok {
+			prev = fx
+		} else if p.maxStep() <= 1500 {
+			prev = p.extentsAt(p.step - 1)
+		}
 	}
 	const w, rowH, labelW = 440, 34, 0
 	var b strings.Builder

@@ -55,6 +55,12 @@ func playStart(env vugu.EventEnv, root *Root) {
 			}
 		}
 		k := e.Get("key").String()
+		if k == " " {
+			// A focused button would also be clicked by the space bar.
+			if t := e.Get("target"); t.Truthy() && strings.ToUpper(t.Get("tagName").String()) == "BUTTON" {
+				t.Call("blur")
+			}
+		}
 		switch k {
 		case " ", "ArrowLeft", "ArrowRight", "Home", "End", "?", "Escape", "v", "V", "+", "=", "-":
 			e.Call("preventDefault")
