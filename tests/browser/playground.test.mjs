@@ -5,6 +5,7 @@
 // are checked by opening them in a fresh page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -243,6 +244,16 @@ test('jan-fix: no verdict, and 200 explored runs find no failure', { skip: !base
 	assert.equal(await row.getAttribute('data-failures'), '0');
 	assert.match(await page.locator('[data-testid="explore-note"]').textContent(), /200 \/ 200 runs · 0 failing/);
 	await shot(page, 'playground-explore.png');
+
+	// The final image downloads, and e2fsck agrees it is a clean ext4.
+	const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="export-image"]').click()]);
+	assert.match(dl.suggestedFilename(), /\.img\.zst$/);
+	const zst = path.join(tmp, dl.suggestedFilename());
+	await dl.saveAs(zst);
+	const raw = zst.replace(/\.zst$/, '');
+	execFileSync('zstd', ['-q', '-d', '-f', zst, '-o', raw]);
+	const out = execFileSync('e2fsck', ['-fn', raw], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+	assert.match(out, /racer|files/, out);
 });
 
 test('explore can be canceled', { skip: !baseURL }, async () => {
