@@ -275,11 +275,26 @@ func (p *PlayState) freedSince(loc int32) int {
 }
 
 // creators names the task that created each object (the io_end's owner).
+// An io_end's owner also names the dio its task allocates next (the
+// io_end is made in ext4_ext_direct_IO just before __blockdev_direct_IO
+// allocates the dio it completes).
 func (p *PlayState) creators() map[int32]string {
+	tr := p.res.Trace
 	out := map[int32]string{}
-	for _, e := range p.res.Trace.Events {
-		if e.Kind == trace.EvObjNew && e.Task >= 0 {
-			out[e.Loc] = p.who(e.Task)
+	pending := map[int32]int32{} // task → io_end waiting for its dio
+	for _, e := range tr.Events {
+		if e.Kind != trace.EvObjNew || e.Task < 0 || e.Loc < 0 {
+			continue
+		}
+		out[e.Loc] = p.who(e.Task)
+		switch tr.Locs[e.Loc].Class {
+		case "io_end":
+			pending[e.Task] = e.Loc
+		case "dio":
+			if io, ok := pending[e.Task]; ok {
+				out[io] += " / " + tr.Locs[e.Loc].Name
+				delete(pending, e.Task)
+			}
 		}
 	}
 	return out
@@ -432,11 +447,11 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 	inodes := p.sv.inodes
 	ends := p.sv.ioends
 	const (
-		w      = 450
+		w      = 456
 		inW    = 176
 		cardX  = 262
-		cardW  = 180
-		cardH  = 62
+		cardW  = 186
+		cardH  = 74
 		inH    = 46
 		gap    = 10
 		margin = 6
@@ -509,8 +524,9 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 				rng = r.Value
 			}
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">flag %s · owner %s</text>`, cardX+8, y+34, esc(flag), esc(c.Owner))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">%s</text>`, cardX+8, y+51, esc(rng))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">flag %s</text>`, cardX+8, y+33, esc(flag))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">range %s</text>`, cardX+8, y+49, esc(rng))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">owner %s</text>`, cardX+8, y+65, esc(c.Owner))
 		b.WriteString(`</g>`)
 	}
 	if len(ends) == 0 {
