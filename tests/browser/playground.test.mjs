@@ -194,6 +194,23 @@ test('a share link opens the same run at the same step in a fresh page', { skip:
 	await p2.close();
 });
 
+test('a link printed by `ext4play share --failing` opens that failing run at its verdict', { skip: !baseURL }, async (t) => {
+	const cli = path.join(repo, '.cache', 'bin', 'ext4play');
+	if (!fs.existsSync(cli)) return t.skip('no .cache/bin/ext4play (./build.sh build makes it)');
+	const url = execFileSync(cli, ['share', 'generic-300-dioread-nolock', '--failing', '--base', baseURL], { encoding: 'utf8' }).trim().split('\n').pop();
+	assert.match(url, /#s=1\./);
+	const p4 = await newPage();
+	await p4.goto(url);
+	await p4.waitForSelector('[data-testid="verdict-message"]', { timeout });
+	const jump = await p4.locator('[data-testid="verdict-jump"]').textContent();
+	assert.equal(`go to step ${await attr(p4, 'data-step')}`, jump.trim());
+	assert.notEqual(await attr(p4, 'data-verdict'), 'clean');
+	await p4.waitForFunction(() => window.__ext4playVerdictMs > 0, null, { timeout });
+	console.log(`CLI share link (generic-300, ${await attr(p4, 'data-verdict')}) → verdict on screen: ${(await p4.evaluate(() => window.__ext4playVerdictMs)).toFixed(0)} ms after navigation`);
+	await shot(p4, 'playground-cli-share.png');
+	await p4.close();
+});
+
 test('a broken share link says why and leaves the default scenario usable', { skip: !baseURL }, async () => {
 	const p3 = await newPage();
 	await p3.goto(new URL('#s=1.this-is-not-deflate!!', baseURL).href);

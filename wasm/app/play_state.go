@@ -447,10 +447,10 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 	inodes := p.sv.inodes
 	ends := p.sv.ioends
 	const (
-		w      = 456
+		w      = 486
 		inW    = 176
 		cardX  = 262
-		cardW  = 186
+		cardW  = 216
 		cardH  = 74
 		inH    = 46
 		gap    = 10
