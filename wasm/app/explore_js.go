@@ -30,6 +30,15 @@ func exploreStart(req exploreReq) error {
 		if err := json.Unmarshal([]byte(args[0].Get("data").String()), &m); err != nil {
 			m = exploreMsg{Kind: "error", Msg: "explore worker sent a bad message: " + err.Error()}
 		}
+		if m.Kind == "progress" {
+			// Progress is cumulative: when the page is behind, skip one
+			// rather than block the JS event loop in this callback.
+			select {
+			case playWorker <- m:
+			default:
+			}
+			return nil
+		}
 		playWorker <- m
 		return nil
 	}))

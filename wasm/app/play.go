@@ -456,17 +456,23 @@ func (c *Play) FioInput(e vugu.DOMEvent) {
 	c.S.dirty = true
 }
 
-func (c *Play) Run()               { c.S.run(-1) }
-func (c *Play) Back()              { c.S.stepBy(-1) }
-func (c *Play) Fwd()               { c.S.stepBy(1) }
-func (c *Play) Home()              { c.S.home() }
-func (c *Play) End()               { c.S.end() }
-func (c *Play) PlayPause()         { c.S.togglePlay() }
-func (c *Play) ToVerdict()         { c.S.toVerdict() }
-func (c *Play) ToStep(s int)       { c.S.playing = false; c.S.seek(s) }
-func (c *Play) ToggleHelp()        { c.S.help = !c.S.help }
-func (c *Play) DismissFragErr()    { c.S.fragErr = "" }
-func (c *Play) SelectTask(t int32) { c.S.selTask = t }
+func (c *Play) Run()            { c.S.run(-1) }
+func (c *Play) Back()           { c.S.stepBy(-1) }
+func (c *Play) Fwd()            { c.S.stepBy(1) }
+func (c *Play) Home()           { c.S.home() }
+func (c *Play) End()            { c.S.end() }
+func (c *Play) PlayPause()      { c.S.togglePlay() }
+func (c *Play) ToVerdict()      { c.S.toVerdict() }
+func (c *Play) ToStep(s int)    { c.S.playing = false; c.S.seek(s) }
+func (c *Play) ToggleHelp()     { c.S.help = !c.S.help }
+func (c *Play) DismissFragErr() { c.S.fragErr = "" }
+func (c *Play) SelectTask(t int32) {
+	if c.S.selTask == t {
+		c.S.selTask = -1 // back to following the running task
+	} else {
+		c.S.selTask = t
+	}
+}
 func (c *Play) SpeedInput(e vugu.DOMEvent) {
 	if i, err := strconv.Atoi(e.PropString("target", "value")); err == nil {
 		c.S.speedIdx = max(0, min(i, len(speeds)-1))

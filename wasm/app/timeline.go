@@ -308,7 +308,11 @@ func (p *PlayState) hoverText(s int) string {
 	i := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) >= s })
 	for ; i < len(evs) && int(evs[i].Step) == s; i++ {
 		if evs[i].Kind == trace.EvStep {
-			return fmt.Sprintf("step %d · %s: %s", s, p.taskName(evs[i].Task), tr.Str(evs[i].Label))
+			fn := ""
+			if st := tr.Stack(evs[i].Stack); len(st) > 0 {
+				fn = " › " + st[len(st)-1]
+			}
+			return fmt.Sprintf("step %d · %s%s: %s", s, p.taskName(evs[i].Task), fn, tr.Str(evs[i].Label))
 		}
 	}
 	return fmt.Sprintf("step %d", s)
