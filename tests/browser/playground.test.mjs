@@ -156,13 +156,13 @@ test('stepping moves the counter and the io_end pointer as the trace says', { sk
 
 	// Clicking the timeline seeks.
 	const box = await page.locator('[data-testid="timeline"]').boundingBox();
-	await page.mouse.click(box.x + 140 + (box.width - 140) * 0.25, box.y + 40);
+	await page.mouse.click(box.x + 160 + (box.width - 160) * 0.25, box.y + 40);
 	await page.waitForFunction(() => Number(document.querySelector('[data-testid="playground"]').dataset.step) < 60, null, { timeout });
 
 	// Wheel zooms around the pointer, drag pans.
 	const tl = page.locator('[data-testid="timeline"]');
 	const view0 = await tl.getAttribute('data-view');
-	await page.mouse.move(box.x + 140 + (box.width - 140) * 0.5, box.y + 40);
+	await page.mouse.move(box.x + 160 + (box.width - 160) * 0.5, box.y + 40);
 	for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -120);
 	await page.waitForFunction((v) => document.querySelector('[data-testid="timeline"]').dataset.view !== v, view0, { timeout });
 	const zoomed = (await tl.getAttribute('data-view')).split('-').map(Number);
@@ -170,7 +170,7 @@ test('stepping moves the counter and the io_end pointer as the trace says', { sk
 	assert.ok(zoomed[1] - zoomed[0] < full[1] - full[0], `zoomed ${zoomed} from ${full}`);
 	const before = await step(page);
 	await page.mouse.down();
-	await page.mouse.move(box.x + 140 + (box.width - 140) * 0.8, box.y + 40, { steps: 5 });
+	await page.mouse.move(box.x + 160 + (box.width - 160) * 0.8, box.y + 40, { steps: 5 });
 	await page.mouse.up();
 	await page.waitForFunction((v) => document.querySelector('[data-testid="timeline"]').dataset.view !== v, zoomed.join('-'), { timeout });
 	assert.ok(Number((await tl.getAttribute('data-view')).split('-')[0]) < zoomed[0], 'dragging right pans to earlier steps');

@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	tlGutter = 132 // lane labels
+	tlGutter = 152 // lane labels
 	tlAxis   = 18  // step ruler
 	tlRowH   = 18
 )
@@ -316,8 +316,8 @@ func (t *tlCanvas) draw(p *PlayState) {
 		}
 		ctx.Set("fillStyle", col)
 		label := l.Label
-		if len(label) > 19 {
-			label = label[:18] + "…"
+		if len(label) > 21 {
+			label = label[:14] + "…" + label[len(label)-6:] // keep the ".N" that tells jobs apart
 		}
 		ctx.Call("fillText", label, 6, tlAxis+i*tlRowH+tlRowH/2)
 	}
