@@ -1012,7 +1012,22 @@ func (c *Play) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "steplabel mono"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "step-label"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(c.S.stepLabel())
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
+					vgparent.AppendChild(vgn)
+					vgn.SetInnerHTML(c.S.stepLabel())
+					for vgiterkeyt, fx := range c.S.effects() {
+						var vgiterkey interface{} = vgiterkeyt
+						_ = vgiterkey
+						fx := fx
+						_ = fx
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "fx"}}}
+						vgparent.AppendChild(vgn)
+						vgn.SetInnerHTML(fx)
+					}
+				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\n\t\t\t"}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "verdict-panel"}}}

@@ -396,6 +396,7 @@ type stepView struct {
 	queues    []kvRow
 	svg       vugu.HTML
 	code      codeView
+	effects   []string
 }
 
 func (p *PlayState) view() *stepView {
@@ -416,7 +417,48 @@ func (p *PlayState) view() *stepView {
 	sv.queues = p.computeQueues()
 	sv.svg = p.computePointerSVG()
 	sv.code = p.computeCode()
+	sv.effects = p.computeEffects(p.step)
 	return sv
+}
+
+func (p *PlayState) effects() []string { return p.view().effects }
+
+// computeEffects lists what the step changed, as a debugger's watch
+// window would: field old → new, locks taken and dropped, objects made
+// and freed, verdicts.
+func (p *PlayState) computeEffects(step int) []string {
+	if p.res == nil || step <= 0 {
+		return nil
+	}
+	tr := p.res.Trace
+	evs := tr.Events
+	i := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) >= step })
+	var out []string
+	for ; i < len(evs) && int(evs[i].Step) == step && len(out) < 12; i++ {
+		e := evs[i]
+		name := tr.FullName(e.Loc)
+		switch e.Kind {
+		case trace.EvVar:
+			out = append(out, fmt.Sprintf("%s: %s → %s", name, tr.FormatValue(e.Loc, e.Old), tr.FormatValue(e.Loc, e.New)))
+		case trace.EvRef:
+			out = append(out, fmt.Sprintf("%s count %d → %d", name, e.Old, e.New))
+		case trace.EvAcquire:
+			out = append(out, fmt.Sprintf("%s takes %s (%s)", p.who(e.Task), name, trace.LockMode(e.Arg)))
+		case trace.EvRelease:
+			out = append(out, fmt.Sprintf("%s drops %s", p.who(e.Task), name))
+		case trace.EvWait:
+			out = append(out, fmt.Sprintf("%s waits for %s", p.who(e.Task), name))
+		case trace.EvObjNew:
+			out = append(out, "new "+name)
+		case trace.EvObjFree:
+			out = append(out, "free "+name)
+		case trace.EvSpawn:
+			out = append(out, "spawn "+p.who(e.Task))
+		case trace.EvVerdict:
+			out = append(out, "VERDICT")
+		}
+	}
+	return out
 }
 
 func stackText(s []string) string {
