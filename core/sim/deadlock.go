@@ -34,7 +34,7 @@ func (s *Sim) deadlock() {
 		b.WriteString("no lock cycle: tasks wait for events nobody will signal\n")
 	}
 	for _, t := range s.live {
-		name := s.LocName(t.waitLoc)
+		name := s.waitName(t)
 		objs = append(objs, name)
 		fmt.Fprintf(&b, "INFO: task %s:%d blocked (%s context) waiting for %s, stack: %s\n",
 			t.name, t.id, t.ctx, name, strings.Join(t.Stack(), " > "))
@@ -62,7 +62,7 @@ func (s *Sim) waitCycle() string {
 				cyc := path[i:]
 				for j, x := range cyc {
 					nx := cyc[(j+1)%len(cyc)]
-					parts = append(parts, fmt.Sprintf("%s/%d waits for %s held by %s/%d", x.name, x.id, s.LocName(x.waitLoc), nx.name, nx.id))
+					parts = append(parts, fmt.Sprintf("%s/%d waits for %s held by %s/%d", x.name, x.id, s.waitName(x), nx.name, nx.id))
 				}
 				return strings.Join(parts, "; ")
 			}
@@ -91,4 +91,12 @@ func dedup(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// waitName names what t is blocked on: its wait queue, else the lock.
+func (s *Sim) waitName(t *Task) string {
+	if t.waitName != "" {
+		return t.waitName
+	}
+	return s.LocName(t.waitLoc)
 }

@@ -501,10 +501,11 @@ func (d *lockdep) reportCycle(t *Task, e lockEdge, path []int) {
 
 // lockClassOf returns the lockdep class of a lock location, or -1.
 func (s *Sim) lockClassOf(loc int32) int {
-	if loc < 0 || int(loc) >= len(s.locs) || !s.locs[loc].Kind.IsLock() {
+	l, ok := s.loc(loc)
+	if !ok || !l.Kind.IsLock() {
 		return -1
 	}
-	return s.lockdep.classID(s.locs[loc].Class)
+	return s.lockdep.classID(l.Class)
 }
 
 // Holds reports whether t holds the lock at location loc (any mode), for

@@ -52,7 +52,11 @@ func (s *Sim) NewObj(kind, name string) *Obj {
 	o := &Obj{s: s, kind: kind, name: name, freedAt: -1,
 		lblGet: "get " + name, lblPut: "put " + name, lblFree: "free " + name}
 	o.loc = s.newLoc(trace.Loc{Kind: trace.LocObj, Name: name, Class: kind, Parent: -1})
-	s.objByLoc[o.loc] = o
+	if s.full {
+		s.objByLoc[o.loc] = o
+	} else {
+		s.objMap[o.loc] = o
+	}
 	s.objs = append(s.objs, o)
 	var task int32 = -1
 	if s.cur != nil {
@@ -94,8 +98,10 @@ var gfpSleepWhere = [gfpCount]string{"mm/slub.c: kmem_cache_alloc(GFP_KERNEL)", 
 func (o *Obj) InitRef(n int64) *Obj {
 	o.hasRef = true
 	o.ref = n
-	o.s.locs[o.loc].HasRef = true
-	o.s.locs[o.loc].Init = n
+	if o.s.full {
+		o.s.locs[o.loc].HasRef = true
+		o.s.locs[o.loc].Init = n
+	}
 	o.s.emit(trace.Event{Kind: trace.EvRef, Task: -1, Loc: o.loc, Old: 0, New: n})
 	return o
 }
@@ -120,7 +126,15 @@ func (o *Obj) Freed() bool { return o.freed }
 func (o *Obj) RefCount() int64 { return o.ref }
 
 // Obj returns the object with location id loc (a Ref var's value), or nil.
+// Without Record (and outside DFS) a freed object is forgotten, so its loc
+// gives nil: memory then follows the live objects on long runs.
 func (s *Sim) Obj(loc int64) *Obj {
+	if !s.full {
+		if loc < 0 || loc >= int64(s.nlocs) {
+			return nil
+		}
+		return s.objMap[int32(loc)]
+	}
 	if loc < 0 || loc >= int64(len(s.objByLoc)) {
 		return nil
 	}
@@ -182,6 +196,7 @@ func (o *Obj) Free(t *Task) {
 	o.freedAt = o.s.step
 	o.freedBy = fmt.Sprintf("%s/%d", t.name, t.id)
 	o.s.emit(trace.Event{Kind: trace.EvObjFree, Task: t.id, Loc: o.loc})
+	o.s.freed(o)
 }
 
 // Var is one int64 field of an object (a flag word, a counter, a pointer
@@ -309,6 +324,7 @@ func (t *Task) WaitEvent(wq *WaitQueue, label string, cond func() bool) {
 	for !cond() {
 		t.MightSleep("include/linux/wait.h: wait_event")
 		wq.waiters = append(wq.waiters, t)
+		t.waitName = wq.name
 		t.block(wq.loc, trace.ModeShared, wq.lblSleep, Footprint{Loc: -1, Access: All})
 	}
 }
@@ -321,4 +337,27 @@ func (wq *WaitQueue) WakeUp(t *Task) {
 	}
 	clear(wq.waiters)
 	wq.waiters = wq.waiters[:0]
+}
+
+// freed forgets a freed object when the run keeps no history: it leaves the
+// loc map at once and the object list (which the end-of-run leak check
+// walks in creation order) once freed objects are half of it.
+func (s *Sim) freed(o *Obj) {
+	if s.full {
+		return
+	}
+	delete(s.objMap, o.loc)
+	s.objsFreed++
+	if s.objsFreed < 64 || 2*s.objsFreed < len(s.objs) {
+		return
+	}
+	keep := s.objs[:0]
+	for _, x := range s.objs {
+		if !x.freed {
+			keep = append(keep, x)
+		}
+	}
+	clear(s.objs[len(keep):])
+	s.objs = keep
+	s.objsFreed = 0
 }

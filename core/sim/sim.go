@@ -151,14 +151,27 @@ type Sim struct {
 	strat Strategy
 	dfs   *dfsRun
 
-	tasks []*Task
-	live  []*Task // not done, in id order
-	cur   *Task   // running task, nil between steps
-	prev  TaskID  // task that ran the last step
-	step  int
+	// tasks holds every task ever spawned, indexed by id, only when the
+	// run keeps its history (Record or DFS); otherwise finished tasks are
+	// dropped so that memory follows the live state (see keepAll).
+	tasks  []*Task
+	ntasks int32   // tasks spawned so far: the next id
+	live   []*Task // not done, in id order
+	candT  []*Task // the task of each cands entry
+	full   bool    // keep the history: tasks, every location, every object
+	cur    *Task   // running task, nil between steps
+	prev   TaskID  // task that ran the last step
+	step   int
 
+	// Locations are numbered densely in creation order in every mode. With
+	// full, locs and objByLoc are indexed by id; without it only what live
+	// checks and messages need is kept, in maps, and freed objects leave.
 	locs        []trace.Loc
 	objByLoc    []*Obj
+	nlocs       int32
+	locMap      map[int32]trace.Loc // !full: locations that are not vars or objects
+	objMap      map[int32]*Obj      // !full: objects not yet freed
+	objsFreed   int                 // freed objects still in objs
 	stacks      []trace.StackNode
 	stackIndex  map[stackKey]int32
 	kindCount   map[string]int
@@ -186,7 +199,7 @@ type Sim struct {
 	next      *Task // chosen inside a coroutine, to be resumed by loop
 	over      bool  // pick found nothing more to run
 
-	sched  Schedule
+	sched  schedRec
 	cands  []Candidate
 	choice Choice
 
@@ -248,6 +261,11 @@ func newSim(cfg Config) *Sim {
 }
 
 func (s *Sim) run(prog Program) (res *Result) {
+	s.full = s.rec != nil || s.dfs != nil
+	if !s.full {
+		s.locMap = map[int32]trace.Loc{}
+		s.objMap = map[int32]*Obj{}
+	}
 	s.setup(prog)
 	s.loop()
 	return s.finish()
@@ -324,7 +342,7 @@ func (s *Sim) pick() *Task {
 		}
 	} else if len(s.cands) > 1 {
 		s.choice.Step = s.step
-		s.choice.N = len(s.sched)
+		s.choice.N = s.sched.n
 		s.choice.Current = s.prev
 		s.choice.Runnable = s.cands
 		idx = s.strat.Choose(&s.choice)
@@ -334,13 +352,13 @@ func (s *Sim) pick() *Task {
 			s.over = true
 			s.outcome = OutcomeScheduleError
 			if s.err == nil {
-				s.err = fmt.Errorf("sim: schedule choice #%d is %d but only %d tasks are runnable at step %d", len(s.sched), idx, len(s.cands), s.step)
+				s.err = fmt.Errorf("sim: schedule choice #%d is %d but only %d tasks are runnable at step %d", s.sched.n, idx, len(s.cands), s.step)
 			}
 			return nil
 		}
-		s.sched = append(s.sched, uint32(idx))
+		s.sched.add(idx)
 	}
-	t := s.tasks[s.cands[idx].Task]
+	t := s.candT[idx]
 	if s.dfs != nil {
 		s.dfs.executed(s, t)
 	}
@@ -380,6 +398,7 @@ func (s *Sim) endStep(t *Task) {
 func (s *Sim) collect() {
 	live := s.live[:0]
 	s.cands = s.cands[:0]
+	s.candT = s.candT[:0]
 	for _, t := range s.live {
 		if t.status == trace.TaskDone {
 			continue
@@ -387,6 +406,7 @@ func (s *Sim) collect() {
 		live = append(live, t)
 		if t.status == trace.TaskRunnable {
 			s.cands = append(s.cands, Candidate{Task: t.id, Ctx: t.ctx, Label: t.label, Footprint: t.fp})
+			s.candT = append(s.candT, t)
 		}
 	}
 	clear(s.live[len(live):])
@@ -407,7 +427,11 @@ func (s *Sim) finish() *Result {
 	s.ended = true
 	rec := s.rec
 	s.rec = nil
-	for _, t := range s.tasks {
+	running := s.tasks
+	if !s.full {
+		running = s.live // finished tasks were stopped in loop or Spawn
+	}
+	for _, t := range running {
 		if t.stop != nil {
 			if t.status != trace.TaskDone {
 				t.aborting = true
@@ -418,7 +442,7 @@ func (s *Sim) finish() *Result {
 	if s.outcome == OutcomeOK && len(s.verdicts) > 0 {
 		s.outcome = OutcomeVerdict
 	}
-	res := &Result{Outcome: s.outcome, Verdicts: s.verdicts, Steps: s.step, Schedule: s.sched, Err: s.err}
+	res := &Result{Outcome: s.outcome, Verdicts: s.verdicts, Steps: s.step, Schedule: s.sched.schedule(), Err: s.err}
 	if rec != nil {
 		rec.Tasks = make([]trace.Task, len(s.tasks))
 		for i, t := range s.tasks {
@@ -477,20 +501,42 @@ func (s *Sim) AddEndCheck(name string, fn func() string) {
 
 // newLoc registers a shared location and returns its id.
 func (s *Sim) newLoc(l trace.Loc) int32 {
-	id := int32(len(s.locs))
-	s.locs = append(s.locs, l)
-	s.objByLoc = append(s.objByLoc, nil)
+	id := s.nlocs
+	s.nlocs++
+	if s.full {
+		s.locs = append(s.locs, l)
+		s.objByLoc = append(s.objByLoc, nil)
+	} else if l.Kind.IsLock() {
+		// Only locks are named through LocName (held locks, lockdep
+		// classes); wait queues name themselves in Task.waitName, and
+		// objects and vars in their own messages.
+		s.locMap[id] = l
+	}
 	return id
+}
+
+// loc returns location id's description; false when it is not kept.
+func (s *Sim) loc(id int32) (trace.Loc, bool) {
+	if s.full {
+		if id < 0 || int(id) >= len(s.locs) {
+			return trace.Loc{}, false
+		}
+		return s.locs[id], true
+	}
+	l, ok := s.locMap[id]
+	return l, ok
 }
 
 // LocName is the display name of a location ("io_end#2.flag").
 func (s *Sim) LocName(loc int32) string {
-	if loc < 0 || int(loc) >= len(s.locs) {
+	l, ok := s.loc(loc)
+	if !ok {
 		return fmt.Sprintf("loc#%d", loc)
 	}
-	l := &s.locs[loc]
 	if l.Parent >= 0 {
-		return s.locs[l.Parent].Name + "." + l.Name
+		if p, ok := s.loc(l.Parent); ok {
+			return p.Name + "." + l.Name
+		}
 	}
 	return l.Name
 }
@@ -580,9 +626,10 @@ type Task struct {
 	stop  func()
 	yield func(struct{}) bool
 
-	label   string // the pending (or current) point
-	fp      Footprint
-	waitLoc int32
+	label    string // the pending (or current) point
+	fp       Footprint
+	waitLoc  int32
+	waitName string // set while sleeping on a wait queue (its loc is not kept without full)
 
 	preempt int32 // preempt_count from spinlocks
 	irqOff  int32 // local_irq_save nesting
@@ -614,8 +661,11 @@ func (s *Sim) Spawn(name string, ctx Context, fn func(t *Task)) *Task {
 		s.stopping = true
 		return nil
 	}
-	t := &Task{s: s, id: TaskID(len(s.tasks)), parent: parent, name: name, ctx: ctx, fn: fn, waitLoc: -1, label: "start", fp: Footprint{Loc: -1}}
-	s.tasks = append(s.tasks, t)
+	t := &Task{s: s, id: s.ntasks, parent: parent, name: name, ctx: ctx, fn: fn, waitLoc: -1, label: "start", fp: Footprint{Loc: -1}}
+	s.ntasks++
+	if s.full {
+		s.tasks = append(s.tasks, t)
+	}
 	s.live = append(s.live, t)
 	if s.dfs != nil {
 		s.dfs.spawned(t)
@@ -774,6 +824,7 @@ func (s *Sim) wake(t *Task) {
 	}
 	t.status = trace.TaskRunnable
 	t.waitLoc = -1
+	t.waitName = ""
 	if s.rec != nil {
 		s.emit(trace.Event{Kind: trace.EvState, Task: t.id, Loc: -1, New: int64(trace.TaskRunnable)})
 	}
@@ -888,4 +939,51 @@ func (t *Task) WARN(cond bool, where, msg string, objs ...string) {
 // "unconverted-unwritten") from inside a step.
 func (t *Task) Fail(check, msg string, objs ...string) {
 	t.s.report(trace.VerdictDomain, check, msg, objs...)
+}
+
+// schedRec records the choices of a run compactly, a byte each while every
+// index is below 255 (a long native run makes one choice per step), in
+// chunks so that growing never copies; Result gets the Schedule at the end.
+type schedRec struct {
+	n      int
+	chunks [][]byte // byte mode: full chunks then the current one
+	wide   []uint32 // after an index >= 255: every choice so far
+}
+
+const schedChunk = 1 << 16
+
+func (r *schedRec) add(idx int) {
+	r.n++
+	if r.wide == nil && idx < 0xff {
+		if k := len(r.chunks); k == 0 || len(r.chunks[k-1]) == schedChunk {
+			r.chunks = append(r.chunks, make([]byte, 0, min(schedChunk, max(64, r.n*2))))
+		}
+		c := &r.chunks[len(r.chunks)-1]
+		if len(*c) == cap(*c) {
+			*c = append(make([]byte, 0, min(schedChunk, 2*cap(*c))), *c...)
+		}
+		*c = append(*c, byte(idx))
+		return
+	}
+	if r.wide == nil {
+		r.wide = r.schedule()
+		r.chunks = nil
+	}
+	r.wide = append(r.wide, uint32(idx))
+}
+
+func (r *schedRec) schedule() Schedule {
+	if r.wide != nil {
+		return r.wide
+	}
+	var sc Schedule
+	if r.n > 0 {
+		sc = make(Schedule, 0, r.n)
+	}
+	for _, c := range r.chunks {
+		for _, b := range c {
+			sc = append(sc, uint32(b))
+		}
+	}
+	return sc
 }
