@@ -283,3 +283,37 @@ func TestExtentsAtStep(t *testing.T) {
 		t.Error("no extent strip drawn")
 	}
 }
+
+// generic300 is the catalogue's generic/300 run (about 5,000 steps, 13,000 events).
+func generic300(b *testing.B) *PlayState {
+	b.Helper()
+	p := newPlayState()
+	p.loadExample("generic-300-dioread-nolock-jan-fix")
+	if err := p.run(-1); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkTimelineLayout: the lane layout built once per run.
+func BenchmarkTimelineLayout(b *testing.B) {
+	p := generic300(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		buildTimeline(p.res.Trace)
+	}
+}
+
+// BenchmarkStepView: what one step of playback costs the panels (seek,
+// reduce, build every panel's rows), excluding vugu's render.
+func BenchmarkStepView(b *testing.B) {
+	p := generic300(b)
+	n := p.maxStep()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p.seek(i % n)
+		p.view()
+		i += 37
+	}
+}
