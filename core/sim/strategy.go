@@ -128,20 +128,31 @@ func Random(seed uint64) Strategy {
 func (r *random) Choose(c *Choice) int { return r.rng.IntN(len(c.Runnable)) }
 
 // pct is Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi,
-// Nagarakatte, ASPLOS 2010): each task gets a random priority above depth;
-// the highest-priority runnable task runs; at depth-1 random change points
-// the running task drops to a low priority. A bug of depth d is found with
+// Nagarakatte, ASPLOS 2010): each task gets a random priority above depth
+// when it first becomes runnable (so a task spawned late, such as a bio
+// completion, lands anywhere among the existing ones); the highest-priority
+// runnable task runs; d-1 change points k_1..k_{d-1} are drawn uniformly
+// over the run's steps, and the task that executed step k_i drops to
+// priority i-1, below every initial priority. The change-point priorities
+// follow the draw order, not the time order, so a later drop may land above
+// an earlier one, as in the paper. A bug of depth d is found with
 // probability at least 1/(n*k^(d-1)).
 type pct struct {
 	rng     *rand.Rand
 	depth   int
 	prio    []int64
-	changes []int // choice numbers at which priority drops, ascending
+	changes []pctChange // ascending step
 	lowered int
 }
 
+type pctChange struct {
+	step int   // lower the task that executed this step (1-based)
+	prio int64 // to this priority (< depth)
+}
+
 // PCT returns the PCT strategy. depth is the bug depth sought (>= 1),
-// steps the expected number of choices in a run (where change points fall).
+// steps the expected number of steps in a run (the k over which change
+// points are drawn; a non-preemptive run's length is a fair estimate).
 func PCT(seed uint64, depth, steps int) Strategy {
 	if depth < 1 {
 		depth = 1
@@ -151,10 +162,10 @@ func PCT(seed uint64, depth, steps int) Strategy {
 	}
 	p := &pct{rng: rand.New(rand.NewPCG(seed, 0x7063745f736368)), depth: depth}
 	for i := 0; i < depth-1; i++ {
-		p.changes = append(p.changes, p.rng.IntN(steps))
+		p.changes = append(p.changes, pctChange{step: 1 + p.rng.IntN(steps), prio: int64(i)})
 	}
 	for i := 1; i < len(p.changes); i++ {
-		for j := i; j > 0 && p.changes[j] < p.changes[j-1]; j-- {
+		for j := i; j > 0 && p.changes[j].step < p.changes[j-1].step; j-- {
 			p.changes[j], p.changes[j-1] = p.changes[j-1], p.changes[j]
 		}
 	}
@@ -180,13 +191,16 @@ func (p *pct) best(c *Choice) int {
 }
 
 func (p *pct) Choose(c *Choice) int {
-	i := p.best(c)
-	for p.lowered < len(p.changes) && p.changes[p.lowered] <= c.N {
-		// The k-th change point gives the chosen task priority depth-1-k,
-		// below every initial priority and every earlier change.
-		p.prio[c.Runnable[i].Task] = int64(p.depth - 1 - p.lowered - 1)
+	for p.lowered < len(p.changes) && p.changes[p.lowered].step <= c.Step {
+		// Steps without a choice do not reach the strategy, so a change
+		// point there applies to the task that ran last, here.
+		victim := c.Current
+		if victim < 0 {
+			victim = c.Runnable[p.best(c)].Task
+		}
+		p.priority(victim)
+		p.prio[victim] = p.changes[p.lowered].prio
 		p.lowered++
-		i = p.best(c)
 	}
-	return i
+	return p.best(c)
 }
