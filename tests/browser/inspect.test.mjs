@@ -115,7 +115,7 @@ const skip = baseURL ? false : 'EXT4PLAY_URL is not set (./build.sh test sets it
 
 test('sample image: superblock and features equal dumpe2fs -h', { skip }, async () => {
 	const nav = Date.now();
-	await page.goto(baseURL);
+	await page.goto(new URL('#image', baseURL).href);
 	await waitReady();
 	const name = await page.getAttribute('[data-testid="app"]', 'data-image');
 	sampleName = name;

@@ -70,7 +70,7 @@ before(async () => {
 	page.on('console', (m) => {
 		if (m.type() === 'error') pageErrors.push(m.text());
 	});
-	await page.goto(baseURL);
+	await page.goto(new URL('#image', baseURL).href);
 	await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout });
 });
 
@@ -132,7 +132,9 @@ test('32M 1k-block image: inspector, download, e2fsck and dumpe2fs agree', { ski
 });
 
 test('a loaded sample downloads as the same bytes', { skip }, async () => {
-	await page.goto(baseURL);
+	// A fresh load (a hash-only navigation would keep the made image).
+	await page.goto('about:blank');
+	await page.goto(new URL('#image', baseURL).href);
 	await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout });
 	const name = await page.getAttribute('[data-testid="app"]', 'data-image');
 	const imagesDir = process.env.EXT4PLAY_IMAGES || path.join(repo, 'examples', 'images');

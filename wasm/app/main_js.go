@@ -39,7 +39,8 @@ func main() {
 		return
 	}
 	mark("main")
-	root := &Root{Tab: "image"}
+	// The playground is the landing screen; #image opens the inspector.
+	root := &Root{Tab: "playground"}
 	playStart(env, root)
 	go root.start(env)
 

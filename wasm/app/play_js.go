@@ -37,7 +37,9 @@ func playStart(env vugu.EventEnv, root *Root) {
 		root.Tab = "playground"
 		playState.openFragment(hash)
 		mark("fragment-run")
-	case hash == "#play" || hash == "#playground":
+	case hash == "#image":
+		root.Tab = "image"
+	default: // "", #play, #playground
 		root.Tab = "playground"
 		playState.run(-1)
 	}
