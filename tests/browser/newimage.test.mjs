@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const shots = path.join(repo, 'test-output', 'screenshots');
 const baseURL = process.env.EXT4PLAY_URL;
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeout = 60_000;
 
 let context, page, tmp;
@@ -57,19 +56,7 @@ async function create({ size, bs = '', label = '', off = [] }) {
 before(async () => {
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ext4play-newimage-'));
 	if (!baseURL) return;
-	context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-		executablePath: chromiumPath,
-		headless: true,
-		acceptDownloads: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		viewport: { width: 1440, height: 900 },
-	});
-	page = context.pages()[0] || (await context.newPage());
-	page.on('pageerror', (e) => pageErrors.push(String(e)));
-	page.on('console', (m) => {
-		if (m.type() === 'error') pageErrors.push(m.text());
-	});
+	({ context, page } = await launch(tmp, { viewport: { width: 1440, height: 900 }, errors: pageErrors }));
 	await page.goto(new URL('#image', baseURL).href);
 	await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout });
 });

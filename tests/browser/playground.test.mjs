@@ -10,13 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const shots = path.join(repo, 'test-output', 'screenshots');
 const baseURL = process.env.EXT4PLAY_URL;
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeout = 30_000;
 const seed = 'race-r1-v4.5-rc3'; // the seed's panic, scripted (reference §7 R1)
 
@@ -48,32 +47,15 @@ async function pickExample(p, key) {
 	await p.locator('[data-testid="example-select"]').selectOption(key);
 }
 
+// newPage opens another tab; launch() already watches its errors.
 function newPage() {
-	return context.newPage().then((p) => {
-		p.on('pageerror', (e) => pageErrors.push(String(e)));
-		p.on('console', (m) => {
-			if (m.type() === 'error') pageErrors.push(m.text());
-		});
-		return p;
-	});
+	return context.newPage();
 }
 
 before(async () => {
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ext4play-play-'));
 	if (!baseURL) return;
-	context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-		executablePath: chromiumPath,
-		headless: true,
-		acceptDownloads: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		viewport: { width: 1600, height: 1000 },
-	});
-	page = context.pages()[0] || (await context.newPage());
-	page.on('pageerror', (e) => pageErrors.push(String(e)));
-	page.on('console', (m) => {
-		if (m.type() === 'error') pageErrors.push(m.text());
-	});
+	({ context, page } = await launch(tmp, { viewport: { width: 1600, height: 1000 }, errors: pageErrors }));
 });
 
 after(async () => {
