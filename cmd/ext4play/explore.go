@@ -55,12 +55,7 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: ext4play explore SCENARIO --runs N [--strategy random|pct|dfs] [--kernel V] [--mount dioread_nolock|none] [--seed N] [--fio JOBFILE] [--json]")
 		fs.PrintDefaults()
 	}
-	arg, err := parseArgs(fs, args)
-	if err != nil {
-		fmt.Fprintln(stderr, "ext4play explore:", err)
-		return 2
-	}
-	sc, err := loadScenario(arg, &o)
+	sc, err := scenarioArg(fs, args, &o)
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play explore:", err)
 		return 2

@@ -57,6 +57,16 @@ func parseArgs(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 // loadScenario reads SCENARIO: a file path, or a catalogue example name.
+// scenarioArg parses the flags and the one SCENARIO argument, then loads
+// that scenario with the flag overrides applied.
+func scenarioArg(fs *flag.FlagSet, args []string, o *overrides) (*scenario.Scenario, error) {
+	arg, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return loadScenario(arg, o)
+}
+
 func loadScenario(arg string, o *overrides) (*scenario.Scenario, error) {
 	var sc *scenario.Scenario
 	if data, err := os.ReadFile(arg); err == nil {
@@ -126,12 +136,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: ext4play run SCENARIO [--kernel V] [--mount dioread_nolock|none] [--seed N] [--strategy random|pct|dfs] [--fio JOBFILE] [--json] [--trace OUT.json] [--image-out OUT] [--continue]")
 		fs.PrintDefaults()
 	}
-	arg, err := parseArgs(fs, args)
-	if err != nil {
-		fmt.Fprintln(stderr, "ext4play run:", err)
-		return 2
-	}
-	sc, err := loadScenario(arg, &o)
+	sc, err := scenarioArg(fs, args, &o)
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play run:", err)
 		return 2

@@ -43,12 +43,7 @@ func shareMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: ext4play share SCENARIO [--kernel V] [--mount M] [--seed N] [--strategy S] [--fio JOBFILE] [--failing] [--base URL]")
 		fs.PrintDefaults()
 	}
-	arg, err := parseArgs(fs, args)
-	if err != nil {
-		fmt.Fprintln(stderr, "ext4play share:", err)
-		return 2
-	}
-	sc, err := loadScenario(arg, &o)
+	sc, err := scenarioArg(fs, args, &o)
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play share:", err)
 		return 2
