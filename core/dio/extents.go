@@ -33,6 +33,8 @@ func (m *model) ext4ExtMapBlocks(t *sim.Task, in *inode, lblk, n uint32, flags u
 	var io int64 = -1
 	if m.v.InodeAIO && flags&GetBlocksCreate != 0 {
 		io = in.iPrivate.LoadAs(t, lblMapEntryLoad)
+		m.pinIOEnd(io)
+		defer m.unpinIOEnd(io)
 	}
 	// ext4_find_extent may read extent blocks and sleep: another task
 	// can run between the i_private load and its use.
@@ -93,6 +95,8 @@ func (m *model) ext4ExtHandleUnwrittenExtents(t *sim.Task, in *inode, lblk, n ui
 	var io int64 = -1
 	if m.v.InodeAIO {
 		io = in.iPrivate.LoadAs(t, lblHandleUnwrittenLoad)
+		m.pinIOEnd(io)
+		defer m.unpinIOEnd(io)
 	}
 	t.Point(lblSplitConvert, sim.Footprint{Loc: in.extents.Loc(), Access: sim.Write})
 	vf, extra := m.volFlags(flags)

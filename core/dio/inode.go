@@ -75,10 +75,12 @@ func (m *model) ext4ExtDirectIO(t *sim.Task, iocb *kiocb) int64 {
 	if m.v.InodeAIO && !(overwrite && m.v.OverwriteNoIOEnd) {
 		iocb.private = nil
 		in.iPrivate.StoreAs(t, lblStoreNullStart, -1)
+		m.sweepIOEnds()
 		if iocb.async {
 			io = m.ext4InitIOEnd(t, in, iocb.desc)
 			iocb.private = m.ext4GetIOEnd(t, io)
 			in.iPrivate.StoreAs(t, lblStoreIOEnd, int64(io.obj.Loc()))
+			m.sweepIOEnds()
 		}
 	}
 	var gb getBlockFn
@@ -99,6 +101,7 @@ func (m *model) ext4ExtDirectIO(t *sim.Task, iocb *kiocb) int64 {
 	ret := m.doBlockdevDirectIO(t, iocb, gb, true, false)
 	if io != nil {
 		in.iPrivate.StoreAs(t, lblStoreNullEnd, -1)
+		m.sweepIOEnds()
 		m.ext4PutIOEnd(t, io)
 		if ret <= 0 && ret != EIOCBQUEUED && iocb.private != nil {
 			t.WARN(io.flag.Value()&EXT4_IO_END_UNWRITTEN != 0, "fs/ext4/inode.c: ext4_ext_direct_IO",

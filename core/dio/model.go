@@ -44,8 +44,11 @@ type model struct {
 	sb      *sim.Obj
 	inodes  []*inode
 	ioends  map[int32]*ioEnd
-	nextIO  int
-	scratch []byte // readFile's buffer
+	// freed io_ends still reachable by ioEndOf (pinned, or in i_private);
+	// see forgetIOEnd.
+	ioendsHeld []*ioEnd
+	nextIO     int
+	scratch    []byte // readFile's buffer
 	// short holds the writes that ended short (ENOSPC): fio does not
 	// verify a write that failed, so neither does the model.
 	short map[[2]uint64]bool
@@ -84,6 +87,7 @@ type ioEnd struct {
 	size   *sim.Var
 	in     *inode
 	owner  string // the DIO that allocated it: job, op and range
+	pins   int32  // tasks holding its loc from an i_private load (pinIOEnd)
 }
 
 func (io *ioEnd) describe() string {
@@ -198,6 +202,47 @@ func (m *model) ioEndOf(loc int64) *ioEnd {
 		return nil
 	}
 	return m.ioends[int32(loc)]
+}
+
+// pinIOEnd keeps the io_end at loc (an i_private value a task loaded and
+// uses after a point) known to ioEndOf even if it is freed meanwhile, so
+// that the use is still a use-after-free verdict. The caller defers
+// unpinIOEnd(loc).
+func (m *model) pinIOEnd(loc int64) {
+	if e := m.ioEndOf(loc); e != nil {
+		e.pins++
+	}
+}
+
+func (m *model) unpinIOEnd(loc int64) {
+	if e := m.ioEndOf(loc); e != nil {
+		e.pins--
+		m.sweepIOEnds()
+	}
+}
+
+// forgetIOEnd drops a freed io_end from ioends once no lookup can reach
+// it: nobody pinned it and its inode's i_private no longer holds it. Until
+// then it waits in ioendsHeld (a handful at most). Without this the map
+// grows with every DIO of a run.
+func (m *model) forgetIOEnd(e *ioEnd) {
+	m.ioendsHeld = append(m.ioendsHeld, e)
+	m.sweepIOEnds()
+}
+
+// sweepIOEnds forgets the held io_ends that became unreachable; called
+// after every i_private store and unpin.
+func (m *model) sweepIOEnds() {
+	keep := m.ioendsHeld[:0]
+	for _, e := range m.ioendsHeld {
+		if e.pins > 0 || e.in.iPrivate.Value() == int64(e.obj.Loc()) {
+			keep = append(keep, e)
+			continue
+		}
+		delete(m.ioends, e.obj.Loc())
+	}
+	clear(m.ioendsHeld[len(keep):])
+	m.ioendsHeld = keep
 }
 
 // kiocb is struct kiocb plus the fio op it carries.

@@ -75,4 +75,5 @@ func (m *model) ext4ReleaseIOEnd(t *sim.Task, io *ioEnd) {
 		io.in.iIoendCnt.AddAs(t, lblIoendCountDec, -1)
 	}
 	io.obj.Free(t)
+	m.forgetIOEnd(io)
 }
