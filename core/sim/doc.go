@@ -64,7 +64,8 @@
 // return dioCount.Value() == 0 }). A journal handle start is a MightSleep
 // plus, for lock-order checking, a LockMap ("jbd2_handle") acquired between
 // i_mutex and i_data_sem. Pointers between objects are Ref vars holding the
-// target's Loc; Sim.Obj maps it back.
+// target's Loc; Sim.Obj maps it back (without Record, only while the
+// object is not freed).
 //
 // # Running
 //
@@ -72,7 +73,8 @@
 // returns a Result: Outcome, Verdicts, Steps, the Schedule (every choice
 // made; Schedule.Encode is URL-safe, DecodeSchedule validates), and the
 // trace.Trace when recorded. Strategies: Replay(schedule), Random(seed),
-// PCT(seed, depth, choices). DFS(program, DFSConfig{PreemptionBound,
+// PCT(seed, depth, steps) (change points drawn
+// over the expected run length in steps). DFS(program, DFSConfig{PreemptionBound,
 // Reduction}) searches systematically, with DPOR and sleep sets over the
 // footprints, and reports how many runs it executed.
 //
