@@ -142,3 +142,19 @@ func scrollSelectedIntoView() {
 		}
 	}
 }
+
+// noteRenderTiming keeps the last build and render durations (ms) in
+// window.__ext4playRenderTimes, a ring of [build, render, start] entries that
+// performance scripts read back.
+func noteRenderTiming(t0, t1, t2 float64) {
+	g := sjs.Global()
+	a := g.Get("__ext4playRenderTimes")
+	if !a.Truthy() {
+		a = g.Get("Array").New()
+		g.Set("__ext4playRenderTimes", a)
+	}
+	if a.Length() >= 1000 {
+		a.Call("shift")
+	}
+	a.Call("push", g.Get("Array").New(t1-t0, t2-t1, t0))
+}

@@ -53,9 +53,11 @@ func main() {
 		if shown {
 			mark("build")
 		}
+		t0 := nowMs()
 		res := buildEnv.RunBuild(root)
 		scroll := root.scrollSel
 		env.RUnlock()
+		t1 := nowMs()
 		if shown {
 			mark("render")
 		}
@@ -63,6 +65,7 @@ func main() {
 			fatal(fmt.Sprintf("ext4play could not draw the page: %v. Reload the page to continue.", err))
 			return
 		}
+		noteRenderTiming(t0, t1, nowMs())
 		if scroll {
 			env.Lock()
 			root.scrollSel = false

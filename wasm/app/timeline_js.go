@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math"
 	sjs "syscall/js"
+
+	"honnef.co/go/js/dom/v2"
 )
 
 const (
@@ -54,42 +56,45 @@ type tlCanvas struct {
 }
 
 func newTLCanvas() *tlCanvas {
-	doc := sjs.Global().Get("document")
-	c := doc.Call("createElement", "canvas")
-	c.Set("className", "tl-canvas")
-	c.Set("id", "tl-canvas")
-	c.Call("setAttribute", "data-testid", "timeline")
-	c.Get("style").Set("display", "none")
-	doc.Get("body").Call("appendChild", c)
-	t := &tlCanvas{canvas: c, ctx: c.Call("getContext", "2d", map[string]any{"alpha": false}), hover: -1}
-	send := func(kind string) sjs.Func {
-		return sjs.FuncOf(func(_ sjs.Value, args []sjs.Value) any {
-			e := args[0]
-			r := c.Call("getBoundingClientRect")
-			m := mouseEv{kind: kind, x: e.Get("clientX").Float() - r.Get("left").Float(), y: e.Get("clientY").Float() - r.Get("top").Float(), shift: e.Get("shiftKey").Bool()}
+	win := dom.GetWindow()
+	doc := win.Document()
+	c := doc.CreateElement("canvas").(*dom.HTMLCanvasElement)
+	c.SetClass("tl-canvas")
+	c.SetID("tl-canvas")
+	c.SetAttribute("data-testid", "timeline")
+	c.Style().SetProperty("display", "none", "")
+	doc.QuerySelector("body").AppendChild(c)
+	// dom/v2's GetContext takes no options; an opaque context is cheaper
+	// to composite, so this one call stays raw.
+	ctx := c.Underlying().Call("getContext", "2d", map[string]any{"alpha": false})
+	t := &tlCanvas{canvas: c.Underlying(), ctx: ctx, hover: -1}
+	send := func(kind string) func(dom.Event) {
+		return func(ev dom.Event) {
+			e := ev.Underlying()
+			r := c.GetBoundingClientRect()
+			m := mouseEv{kind: kind, x: e.Get("clientX").Float() - r.Left(), y: e.Get("clientY").Float() - r.Top(), shift: e.Get("shiftKey").Bool()}
 			if kind == "wheel" {
-				e.Call("preventDefault")
+				ev.PreventDefault() // listeners on an element are not passive by default
 				m.dy = e.Get("deltaY").Float()
 			}
 			if kind == "down" {
-				e.Call("preventDefault")
+				ev.PreventDefault()
 			}
 			select {
 			case playMouse <- m:
 			default:
 			}
-			return nil
-		})
+		}
 	}
-	c.Call("addEventListener", "mousedown", send("down"))
-	c.Call("addEventListener", "wheel", send("wheel"), map[string]any{"passive": false})
-	c.Call("addEventListener", "mouseleave", send("leave"))
+	c.AddEventListener("mousedown", false, send("down"))
+	c.AddEventListener("wheel", false, send("wheel"))
+	c.AddEventListener("mouseleave", false, send("leave"))
 	// Moves and releases are followed on the window so a drag may leave the canvas.
-	sjs.Global().Call("addEventListener", "mousemove", send("move"))
-	sjs.Global().Call("addEventListener", "mouseup", send("up"))
-	relayout := sjs.FuncOf(func(sjs.Value, []sjs.Value) any { tlLayoutDirty = true; return nil })
-	sjs.Global().Call("addEventListener", "resize", relayout)
-	sjs.Global().Call("addEventListener", "scroll", relayout, map[string]any{"capture": true, "passive": true})
+	win.AddEventListener("mousemove", false, send("move"))
+	win.AddEventListener("mouseup", false, send("up"))
+	relayout := func(dom.Event) { tlLayoutDirty = true }
+	win.AddEventListener("resize", false, relayout)
+	win.AddEventListener("scroll", true, relayout) // capture: scrolls of inner boxes too
 	return t
 }
 
@@ -137,18 +142,18 @@ var tlLayoutDirty = true
 
 // placeOverSlot positions and sizes the canvas over #tl-slot.
 func (t *tlCanvas) placeOverSlot() {
-	slot := sjs.Global().Get("document").Call("getElementById", "tl-slot")
-	if !slot.Truthy() {
+	slot := dom.GetWindow().Document().GetElementByID("tl-slot")
+	if slot == nil {
 		if t.shown {
 			t.canvas.Get("style").Set("display", "none")
 			t.shown = false
 		}
 		return
 	}
-	r := slot.Call("getBoundingClientRect")
-	w, h := int(r.Get("width").Float()), int(r.Get("height").Float())
-	left := r.Get("left").Float() + sjs.Global().Get("scrollX").Float()
-	top := r.Get("top").Float() + sjs.Global().Get("scrollY").Float()
+	r := slot.GetBoundingClientRect()
+	w, h := int(r.Width()), int(r.Height())
+	left := r.Left() + sjs.Global().Get("scrollX").Float()
+	top := r.Top() + sjs.Global().Get("scrollY").Float()
 	st := t.canvas.Get("style")
 	if !t.shown {
 		st.Set("display", "block")
