@@ -35,7 +35,12 @@ type sample struct {
 // Root is the page: the toolbar that picks an image and the inspector that
 // shows it. Fields are only touched under the EventEnv lock.
 type Root struct {
-	Tab string // "image"; "playground" and "explore" come later
+	Tab string // "playground" (the landing screen) or "image"
+
+	// The inspector fetches and decodes its sample only when its tab is
+	// first shown, so the playground's first render does not wait for it.
+	env              vugu.EventEnv
+	inspectorStarted bool
 
 	samples   []sample
 	sampleSel string
@@ -260,6 +265,16 @@ func (c *Root) guard(env vugu.EventEnv, what string) {
 }
 
 // start fetches the sample list and opens the default sample.
+// startInspector starts the inspector's sample load once; callers hold the
+// env lock or run before the event loop.
+func (c *Root) startInspector() {
+	if c.inspectorStarted || c.env == nil {
+		return
+	}
+	c.inspectorStarted = true
+	go c.start(c.env)
+}
+
 func (c *Root) start(env vugu.EventEnv) {
 	defer c.guard(env, "startup")
 	env.Lock()
@@ -280,6 +295,10 @@ func (c *Root) start(env vugu.EventEnv) {
 	}
 	c.samples = samples
 	def := defaultSample(samples)
+	if c.img != nil {
+		// An image dropped or made before the tab opened stays on screen.
+		def = ""
+	}
 	c.sampleSel = def
 	env.UnlockRender()
 	if def != "" {

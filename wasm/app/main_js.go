@@ -41,8 +41,11 @@ func main() {
 	mark("main")
 	// The playground is the landing screen; #image opens the inspector.
 	root := &Root{Tab: "playground"}
+	root.env = env
 	playStart(env, root)
-	go root.start(env)
+	if root.Tab == "image" {
+		root.startInspector()
+	}
 
 	for ok := true; ok; ok = renderer.EventWait() {
 		// Build under the read lock (loaders change root from their own

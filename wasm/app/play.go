@@ -99,6 +99,9 @@ var playState *PlayState
 // ShowTab switches between the inspector and the playground.
 func (c *Root) ShowTab(t string) {
 	c.Tab = t
+	if t == "image" {
+		c.startInspector()
+	}
 	if t == "playground" && playState != nil && playState.res == nil && playState.fragErr == "" {
 		playState.run(-1)
 	}
