@@ -39,7 +39,15 @@ type exploreMsg struct {
 	First    *firstFailure  `json:"first,omitempty"`
 	Msg      string         `json:"msg,omitempty"`
 	MS       float64        `json:"ms,omitempty"`
+	// Gen is the page-side number of the job the message belongs to (not
+	// sent by the worker): messages of an earlier, canceled job that arrive
+	// after a new one started are dropped.
+	Gen int `json:"-"`
 }
+
+// exploreGen numbers explore jobs on the page; exploreStart tags each
+// worker message with the number of its job.
+var exploreGen int
 
 type firstFailure struct {
 	Run     int    `json:"run"`
@@ -131,6 +139,7 @@ type exploreUI struct {
 	Err      string
 	base     *scenario.Scenario // the scenario explored (for "open the first failing run")
 	kernels  int
+	gen      int // the job whose messages apply (exploreGen at its start)
 	started  float64
 	ms       float64
 }
@@ -146,6 +155,9 @@ func (e *exploreUI) row(k string) *exploreRow {
 
 // apply folds a worker message into the panel.
 func (e *exploreUI) apply(m exploreMsg) {
+	if m.Gen != e.gen {
+		return
+	}
 	switch m.Kind {
 	case "error":
 		e.Err, e.Running = m.Msg, false
@@ -280,6 +292,8 @@ func (c *Play) Explore() {
 		return
 	}
 	p.ex.Err, p.ex.Rows, p.ex.Running = "", nil, true
+	exploreGen++
+	p.ex.gen = exploreGen
 	p.ex.started = nowMs()
 	if err := exploreStart(req); err != nil {
 		p.ex.Err, p.ex.Running = err.Error(), false

@@ -24,12 +24,14 @@ func exploreStart(req exploreReq) error {
 	if err != nil {
 		return err
 	}
+	gen := exploreGen
 	w := sjs.Global().Get("Worker").New("explore-worker.js")
 	w.Set("onmessage", sjs.FuncOf(func(_ sjs.Value, args []sjs.Value) any {
 		var m exploreMsg
 		if err := json.Unmarshal([]byte(args[0].Get("data").String()), &m); err != nil {
 			m = exploreMsg{Kind: "error", Msg: "explore worker sent a bad message: " + err.Error()}
 		}
+		m.Gen = gen
 		if m.Kind == "progress" {
 			// Progress is cumulative: when the page is behind, skip one
 			// rather than block the JS event loop in this callback.
@@ -47,7 +49,7 @@ func exploreStart(req exploreReq) error {
 		if m := args[0].Get("message"); m.Type() == sjs.TypeString {
 			msg += ": " + m.String()
 		}
-		playWorker <- exploreMsg{Kind: "error", Msg: msg}
+		playWorker <- exploreMsg{Kind: "error", Msg: msg, Gen: gen}
 		return nil
 	}))
 	w.Call("postMessage", string(b))
