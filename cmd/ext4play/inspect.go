@@ -75,7 +75,7 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 		// Indent for people at a terminal; pipes get compact JSON, which
 		// is several times faster to write for large images.
 		if f, ok := stdout.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			if isTerminal(f) {
 				enc.SetIndent("", "  ")
 			}
 		}
