@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ext4play/internal/netlify"
+	"ext4play/internal/shortlink"
 )
 
 func init() {
@@ -26,6 +27,7 @@ func runServe(args []string) int {
 	addr := fl.String("addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
 	dir := fl.String("dir", "dist", "directory of the built site")
 	config := fl.String("config", "netlify.toml", "netlify.toml whose headers and rewrites to apply")
+	shareDir := fl.String("share-dir", "", "keep /s/<id> share links in this directory (default: in memory until exit)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -38,13 +40,21 @@ func runServe(args []string) int {
 		fmt.Fprintf(os.Stderr, "ext4play serve: %s has no index.html; run ./build.sh build first\n", *dir)
 		return 2
 	}
+	var store shortlink.Store = &shortlink.MemStore{}
+	if *shareDir != "" {
+		if err := os.MkdirAll(*shareDir, 0o755); err != nil {
+			fmt.Fprintf(os.Stderr, "ext4play serve: --share-dir: %v\n", err)
+			return 2
+		}
+		store = shortlink.DirStore{Dir: *shareDir}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ext4play serve: %v\n", err)
 		return 2
 	}
 	fmt.Printf("ext4play: serving %s on http://%s/\n", *dir, ln.Addr())
-	if err := http.Serve(ln, newSiteHandler(os.DirFS(*dir), cfg)); err != nil {
+	if err := http.Serve(ln, newSiteHandler(os.DirFS(*dir), cfg, shortlink.Handler(store))); err != nil {
 		fmt.Fprintf(os.Stderr, "ext4play serve: %v\n", err)
 		return 1
 	}
@@ -52,26 +62,32 @@ func runServe(args []string) int {
 }
 
 // siteHandler serves a static site the way Netlify would for our
-// netlify.toml: headers by path pattern, SPA fallback, and no proxying
-// (the share worker is not reachable from a local server).
+// netlify.toml: headers by path pattern, SPA fallback, and what Netlify
+// proxies to the share worker (/api, /s) handled by the worker's own
+// handler, given here with a local store.
 type siteHandler struct {
-	files fs.FS
-	cfg   *netlify.Config
+	files  fs.FS
+	cfg    *netlify.Config
+	worker http.Handler // nil: proxied paths answer 502
 }
 
-func newSiteHandler(files fs.FS, cfg *netlify.Config) http.Handler {
-	return &siteHandler{files: files, cfg: cfg}
+func newSiteHandler(files fs.FS, cfg *netlify.Config, worker http.Handler) http.Handler {
+	return &siteHandler{files: files, cfg: cfg, worker: worker}
 }
 
 func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
 	p := path.Clean("/" + r.URL.Path)
 	name := strings.TrimPrefix(p, "/")
 	if name == "" {
 		name = "index.html"
+	}
+	if rw := h.cfg.RewriteFor(p); rw != nil && rw.Status == 200 && isRemote(rw.To) && h.worker != nil {
+		h.worker.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
 	}
 	if !h.exists(name) {
 		rw := h.cfg.RewriteFor(p)
@@ -79,7 +95,7 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case rw == nil || rw.Status != 200:
 			http.NotFound(w, r)
 			return
-		case strings.HasPrefix(rw.To, "http://") || strings.HasPrefix(rw.To, "https://"):
+		case isRemote(rw.To):
 			http.Error(w, "this path is proxied to the share worker in production; not available from the local server", http.StatusBadGateway)
 			return
 		default:
@@ -107,6 +123,10 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ct)
 	}
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+}
+
+func isRemote(to string) bool {
+	return strings.HasPrefix(to, "http://") || strings.HasPrefix(to, "https://")
 }
 
 func (h *siteHandler) exists(name string) bool {
