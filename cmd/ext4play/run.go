@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 
 	"ext4play/core/dio"
@@ -132,6 +134,9 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	imageOut := fs.String("image-out", "", "save the final image here (.gz/.xz/.zst compress)")
 	cont := fs.Bool("continue", false, "go on past the first BUG (show what would have happened)")
 	fsck := fs.Bool("fsck", false, "check the final image with the ext4 reader (fsck verdicts)")
+	stepsMax := fs.Int("steps", 0, "step limit (0: the scenario's)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run here (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the run here (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ext4play run SCENARIO [--kernel V] [--mount dioread_nolock|none] [--seed N] [--strategy random|pct|dfs] [--fio JOBFILE] [--json] [--trace OUT.json] [--image-out OUT] [--continue]")
 		fs.PrintDefaults()
@@ -141,10 +146,24 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ext4play run:", err)
 		return 2
 	}
-	r, err := dio.Run(sc, dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck})
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "ext4play run:", err)
+			return 2
+		}
+		defer stop()
+	}
+	r, err := dio.Run(sc, dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck, StepsMax: *stepsMax})
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play run:", err)
 		return 2
+	}
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintln(stderr, "ext4play run:", err)
+			return 2
+		}
 	}
 	if *traceOut != "" {
 		if err := writeTrace(*traceOut, r); err != nil {
@@ -189,6 +208,33 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile profiles the process into path until the returned stop.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeHeapProfile writes the live heap (after a GC) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeTrace(path string, r *dio.Result) error {
