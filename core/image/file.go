@@ -161,9 +161,9 @@ type loadWriter struct {
 	cfg    *loadConfig
 	name   string
 	format Format
-	part   chunk // a chunk not yet complete
-	n      int   // bytes in part
-	err    error // a limit was exceeded (returned as is, not as a read error)
+	part   [ChunkSize]byte // a chunk not yet complete
+	n      int             // bytes in part
+	err    error           // a limit was exceeded (returned as is, not as a read error)
 }
 
 func (w *loadWriter) Write(p []byte) (int, error) {
@@ -206,13 +206,13 @@ func (w *loadWriter) put(b []byte) error {
 		w.err = fmt.Errorf("image: %s (%s): decompressed size exceeds %d bytes: %w", w.name, w.format, w.cfg.maxSize, ErrTooLarge)
 		return w.err
 	}
-	if !isZero(b) {
+	if n := storedLen(b); n > 0 {
 		if w.cfg.maxUsed > 0 && int64(len(d.chunks)+1)*ChunkSize > w.cfg.maxUsed {
 			w.err = fmt.Errorf("image: %s (%s): data exceeds %d bytes of memory: %w", w.name, w.format, w.cfg.maxUsed, ErrTooLarge)
 			return w.err
 		}
-		c := d.newChunk()
-		copy(c[:], b)
+		c := d.newChunk(n)
+		c.b = append(c.b, b[:n]...)
 		d.chunks[d.size/ChunkSize] = c
 	}
 	d.size += int64(len(b))
@@ -318,11 +318,12 @@ func (d *Device) writeAll(w io.Writer) error {
 		if err := writeZeros(start - pos); err != nil {
 			return err
 		}
-		n := min(int64(ChunkSize), d.size-start)
-		if _, err := w.Write(d.chunks[i][:n]); err != nil {
+		// The chunk's unstored tail goes out as zeros with the next gap.
+		c := d.chunks[i].b
+		if _, err := w.Write(c); err != nil {
 			return fmt.Errorf("image: write at offset %d: %w", pos, err)
 		}
-		pos += n
+		pos += int64(len(c))
 	}
 	return writeZeros(d.size - pos)
 }
@@ -337,8 +338,8 @@ func (d *Device) saveSparse(f *os.File) error {
 	}
 	for _, i := range d.sortedChunks() {
 		start := i * ChunkSize
-		n := min(int64(ChunkSize), d.size-start)
-		if _, err := f.WriteAt(d.chunks[i][:n], base+start); err != nil {
+		// The unstored zero tail of a chunk stays a hole.
+		if _, err := f.WriteAt(d.chunks[i].b, base+start); err != nil {
 			return fmt.Errorf("image: %s at offset %d: %w", f.Name(), start, err)
 		}
 	}
