@@ -38,7 +38,29 @@ func MkfsOn(dev *image.Device, o MkfsOptions) error {
 		return err
 	}
 	w := &mkfsWriter{dev: dev, r: r, p: p, bs: uint64(p.blockSize)}
+	dev.Reserve(p.chunksHint())
 	return w.write()
+}
+
+// chunksHint is about how many device chunks mkfs stores (superblock and
+// descriptor blocks, reserved GDT blocks, initialised bitmaps, a few
+// inode table, directory and journal blocks), so the device can size its
+// chunk map once instead of growing it.
+func (p *mkfsPlan) chunksHint() int {
+	n := 16 + int(p.reservedGDT)
+	for i := range p.groups {
+		g := &p.groups[i]
+		if g.hasSuper {
+			n += 1 + int(p.descBlocks)
+		}
+		if !g.blockUninit {
+			n++
+		}
+		if !g.inodeUninit {
+			n++
+		}
+	}
+	return n
 }
 
 // mkfsWriter turns a plan into bytes on the device.
@@ -321,11 +343,13 @@ func (w *mkfsWriter) writeResizeInode() {
 		slot := (uint64(p.descBlocks) + i) % apb
 		blk := p.firstDataBlock + 1 + uint64(p.descBlocks) + i
 		binary.LittleEndian.PutUint32(dind[slot*4:], uint32(blk))
-		// The device copies what it stores, so one buffer serves all.
+		// The device copies what it stores, so one buffer serves all; and
+		// it reads as zeros (MkfsOn's precondition), so writing the list
+		// of backups leaves the same block as writing it all.
 		for k, g := range backups {
 			binary.LittleEndian.PutUint32(ind[k*4:], uint32(blk+uint64(g)*uint64(p.blocksPerGroup)))
 		}
-		w.writeBlock(blk, ind)
+		w.writeBlock(blk, ind[:min(uint64(len(backups))*4, w.bs)])
 	}
 	w.writeBlock(p.resizeDind, dind)
 }
@@ -450,9 +474,9 @@ func (w *mkfsWriter) buildGroupDescs() {
 // blockBitmap builds group g's block bitmap from the plan's used spans;
 // in the last group the bits past the end of the filesystem are set, as
 // ext2fs_write_bitmaps pads them.
-func (w *mkfsWriter) blockBitmap(g uint32) []byte {
+func (w *mkfsWriter) blockBitmap(g uint32, b []byte) []byte {
 	p := w.p
-	b := make([]byte, w.bs)
+	clear(b)
 	first, last := p.groupFirst(g), p.groupLast(g)
 	ss := &p.used
 	for _, s := range ss.s[spanIndex(ss, first):] {
@@ -499,10 +523,12 @@ func setBits(b []byte, lo, hi uint64) {
 
 func (w *mkfsWriter) writeBitmaps() {
 	p := w.p
+	// The device copies what it stores, so two buffers serve every group.
+	bbuf, ibuf := make([]byte, w.bs), make([]byte, w.bs)
 	for i := uint32(0); i < p.groupCount; i++ {
 		g := &w.gds[i]
 		if !(w.r.geo.feat.groupCsum && g.Flags&EXT4_BG_BLOCK_UNINIT != 0) {
-			bm := w.blockBitmap(i)
+			bm := w.blockBitmap(i, bbuf)
 			if w.csum() {
 				c := w.cs.BitmapCsum(bm[:p.blocksPerGroup/8])
 				g.BlockBitmapCsumLo = uint16(c)
@@ -513,7 +539,8 @@ func (w *mkfsWriter) writeBitmaps() {
 			w.writeBlock(p.groups[i].blockBitmap, bm)
 		}
 		if !(w.r.geo.feat.groupCsum && g.Flags&EXT4_BG_INODE_UNINIT != 0) {
-			bm := make([]byte, w.bs)
+			bm := ibuf
+			clear(bm)
 			used := uint64(p.inodesPerGroup - p.groups[i].freeInodes)
 			setBits(bm, 0, used)
 			setBits(bm, uint64(p.inodesPerGroup), w.bs*8)
@@ -549,6 +576,7 @@ func (w *mkfsWriter) writeSuperblocksAndGDT() {
 	// state (0x3A) and the checksum, which are patched in.
 	w.sb.BlockGroupNr = 0
 	sbb := w.sb.Bytes()
+	primaryGDT := int64(0)
 	for g := uint32(0); g < p.groupCount; g++ {
 		if !p.groups[g].hasSuper {
 			continue
@@ -573,7 +601,16 @@ func (w *mkfsWriter) writeSuperblocksAndGDT() {
 				w.err = fmt.Errorf("%w: writing superblock of group %d: %w", ErrMkfs, g, err)
 			}
 		}
-		w.writeBlock(first+1, gdt)
+		if g == 0 {
+			w.writeBlock(first+1, gdt)
+			primaryGDT = int64((first + 1) * w.bs)
+		} else if w.err == nil {
+			// The backups repeat the primary table byte for byte; the
+			// device shares the chunks (copy-on-write) where aligned.
+			if err := w.dev.CopyRange(int64((first+1)*w.bs), primaryGDT, int64(len(gdt))); err != nil {
+				w.err = fmt.Errorf("%w: writing the descriptor table backup of group %d: %w", ErrMkfs, g, err)
+			}
+		}
 	}
 	w.sb.BlockGroupNr = 0
 	w.sb.State = valid

@@ -149,7 +149,7 @@ func TestCopyOnWriteModel(t *testing.T) {
 		for step := 0; step < 400; step++ {
 			i := rng.IntN(len(devs))
 			d, r := devs[i], refs[i]
-			switch op := rng.IntN(10); {
+			switch op := rng.IntN(11); {
 			case op < 5:
 				n := rng.IntN(3*ChunkSize) + 1
 				if rng.IntN(3) == 0 {
@@ -172,10 +172,29 @@ func TestCopyOnWriteModel(t *testing.T) {
 					t.Fatal(err)
 				}
 				r.discard(off, n)
-			case op < 8 && len(devs) < 5:
+			case op < 8 && rng.IntN(2) == 0:
+				// CopyRange, chunk-aligned (shared) or not (copied).
+				n := rng.IntN(3*ChunkSize) + 1
+				src, dst := rng.IntN(size-n+1), rng.IntN(size-n+1)
+				if rng.IntN(2) == 0 {
+					src -= src % ChunkSize
+					dst -= dst % ChunkSize
+				}
+				err := d.CopyRange(int64(dst), int64(src), int64(n))
+				if src < dst+n && dst < src+n {
+					if err == nil {
+						t.Fatalf("CopyRange of overlapping ranges %d→%d (%d bytes): no error", src, dst, n)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.write(bytes.Clone(r.data[src:src+n]), dst)
+			case op < 9 && len(devs) < 5:
 				devs = append(devs, d.Clone())
 				refs = append(refs, r.clone())
-			case op < 9 && len(devs) > 1:
+			case op < 10 && len(devs) > 1:
 				j := rng.IntN(len(devs))
 				if j == i {
 					continue

@@ -69,6 +69,9 @@ type Device struct {
 	full  []byte   // ChunkSize buffers not handed out yet
 	small []byte   // arena for short chunk prefixes
 	free  []*chunk // chunks ResetTo took back, buffers included
+	// Buffers handed out so far; the next slab is as large as that (within
+	// bounds), so unused slab memory stays below what is in use.
+	fullOut, smallOut int
 }
 
 // slabMax is the most chunk buffers (and headers) one slab allocation
@@ -90,8 +93,8 @@ const arenaMax = 64 << 10
 
 // newChunk returns a chunk owned by d whose buffer has room for need
 // bytes, len(b) == 0. It reuses a chunk ResetTo took back when there is
-// one; otherwise headers and buffers come from slabs sized by the number
-// of chunks the device holds (at least 4, at most slabMax), so unused
+// one; otherwise headers and buffers come from slabs sized by what the
+// device already holds (at least 4, at most slabMax chunks), so unused
 // slab memory stays below what the device holds. A chunk dropped from the
 // map keeps its slab alive until every chunk of it is dropped. d.mu is
 // held.
@@ -102,7 +105,7 @@ func (d *Device) newChunk(need int) *chunk {
 		d.free = d.free[:n-1]
 	} else {
 		if len(d.hdrs) == 0 {
-			d.hdrs = make([]chunk, d.slabCount())
+			d.hdrs = make([]chunk, min(max(len(d.chunks), 4), slabMax))
 		}
 		c = &d.hdrs[0]
 		d.hdrs = d.hdrs[1:]
@@ -115,24 +118,24 @@ func (d *Device) newChunk(need int) *chunk {
 	return c
 }
 
-func (d *Device) slabCount() int { return min(max(len(d.chunks), 4), slabMax) }
-
 // buf returns an empty buffer with room for need bytes.
 func (d *Device) buf(need int) []byte {
 	if need <= smallMax {
 		n := (need + smallAlign - 1) / smallAlign * smallAlign
 		if len(d.small) < n {
-			d.small = make([]byte, min(max(len(d.chunks)*smallAlign, 4*smallMax), arenaMax))
+			d.small = make([]byte, min(max(d.smallOut, 4*smallMax), arenaMax))
 		}
 		b := d.small[:0:n]
 		d.small = d.small[n:]
+		d.smallOut += n
 		return b
 	}
 	if len(d.full) == 0 {
-		d.full = make([]byte, d.slabCount()*ChunkSize)
+		d.full = make([]byte, min(max(d.fullOut, 4), slabMax)*ChunkSize)
 	}
 	b := d.full[:0:ChunkSize]
 	d.full = d.full[ChunkSize:]
+	d.fullOut++
 	return b
 }
 
@@ -222,12 +225,24 @@ func (d *Device) Used() int64 {
 const chunkOverhead = 32 + 24
 
 // Footprint is the memory the device's chunks take: their buffers plus a
-// header and map slot each. Chunks shared with a clone count in both.
+// header and map slot each. A buffer CopyRange shares counts once; chunks
+// shared with a clone count in both devices.
 func (d *Device) Footprint() int64 {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	var n int64
+	var shared map[*chunk]bool // chunks CopyRange shares count once
 	for _, c := range d.chunks {
+		if c.owner == 0 {
+			if shared[c] {
+				n += chunkOverhead
+				continue
+			}
+			if shared == nil {
+				shared = map[*chunk]bool{}
+			}
+			shared[c] = true
+		}
 		n += int64(cap(c.b)) + chunkOverhead
 	}
 	return n
@@ -254,11 +269,16 @@ func (d *Device) ReadAt(p []byte, off int64) (int, error) {
 		n = int(d.size - off)
 		err = io.EOF
 	}
-	done := 0
-	for done < n {
+	d.readAt(p[:n], off)
+	return n, err
+}
+
+// readAt fills p from off, which the caller checked. d.mu is held.
+func (d *Device) readAt(p []byte, off int64) {
+	for done := 0; done < len(p); {
 		pos := off + int64(done)
 		idx, in := pos/ChunkSize, int(pos%ChunkSize)
-		m := min(ChunkSize-in, n-done)
+		m := min(ChunkSize-in, len(p)-done)
 		dst := p[done : done+m]
 		k := 0
 		if c := d.chunks[idx]; c != nil && in < len(c.b) {
@@ -267,7 +287,6 @@ func (d *Device) ReadAt(p []byte, off int64) (int, error) {
 		clear(dst[k:])
 		done += m
 	}
-	return n, err
 }
 
 // zeroChunk is what View lends for bytes no chunk stores; never written.
@@ -358,6 +377,62 @@ func (d *Device) writeChunk(idx int64, in int, src []byte) {
 	if in < len(c.b) {
 		copy(c.b[in:], src) // the bytes of src past len(c.b) are zeros
 	}
+}
+
+// CopyRange copies n bytes at src to dst within the device; the ranges
+// must not overlap. Whole chunks at chunk-aligned offsets on both sides
+// are shared copy-on-write instead of copied, as a reflink would: the
+// copies read the same bytes, cost one buffer between them, and a later
+// write to either copies first. Backup group descriptor tables, which
+// repeat the primary block for block, cost nothing more this way. The
+// result reads exactly as WriteAt of the source bytes would leave it.
+func (d *Device) CopyRange(dst, src, n int64) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n < 0 || src < 0 || dst < 0 || src > d.size || dst > d.size || n > d.size-src || n > d.size-dst {
+		return fmt.Errorf("image: copy of %d bytes from offset %d to %d, device size %d: %w", n, src, dst, d.size, ErrOutOfRange)
+	}
+	if src < dst+n && dst < src+n && n > 0 {
+		return fmt.Errorf("image: copy of %d bytes from offset %d to %d: the ranges overlap: %w", n, src, dst, ErrOutOfRange)
+	}
+	var tmp [ChunkSize]byte
+	for done := int64(0); done < n; {
+		s, t := src+done, dst+done
+		if s%ChunkSize == 0 && t%ChunkSize == 0 && n-done >= ChunkSize {
+			d.shareChunk(t/ChunkSize, s/ChunkSize)
+			done += ChunkSize
+			continue
+		}
+		m := min(ChunkSize-t%ChunkSize, n-done)
+		d.readAt(tmp[:m], s)
+		d.writeChunk(t/ChunkSize, int(t%ChunkSize), tmp[:m])
+		done += m
+	}
+	return nil
+}
+
+// shareChunk makes chunk dst hold chunk src's bytes by sharing it. A
+// shared chunk belongs to no device (owner 0), so every writer copies
+// it first. d.mu is held.
+func (d *Device) shareChunk(dst, src int64) {
+	sc, dc := d.chunks[src], d.chunks[dst]
+	if sc == dc {
+		return
+	}
+	if sc == nil || isZero(sc.b) {
+		// As WriteAt of a zero chunk: dst becomes (or stays) a hole.
+		if dc != nil {
+			d.release(dst, dc)
+		}
+		return
+	}
+	if dc != nil {
+		d.release(dst, dc)
+	}
+	if sc.owner == d.tag.Load() {
+		sc.owner = 0 // held by d alone until now, so nobody reads owner meanwhile
+	}
+	d.chunks[dst] = sc
 }
 
 // Discard zeroes length bytes at off, releasing the memory of whole chunks
