@@ -246,8 +246,11 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 	var cur []node
 	// Leaves.
 	{
-		var entries [][ExtentEntrySize]byte
-		var firsts []uint32
+		// Scratch slices of the volume: they are not kept past this call
+		// (leaf nodes below slice entries, and are written out before
+		// storeTree returns).
+		entries, firsts := v.entries[:0], v.firsts[:0]
+		defer func() { v.entries, v.firsts = entries[:0], firsts[:0] }()
 		for _, e := range t.exts {
 			var x Extent
 			x.Block = e.lblk
@@ -322,7 +325,7 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 		}
 	}
 	seed := v.cs.InodeSeed(ino, in.Generation)
-	buf := make([]byte, v.bs) // the device copies, so one buffer serves every node
+	buf := v.scratchBlock() // the device copies, so one buffer serves every node
 	for li, l := range levels {
 		for ni, nd := range l {
 			clear(buf)

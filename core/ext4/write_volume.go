@@ -1,9 +1,11 @@
 package ext4
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"ext4play/core/image"
 )
@@ -36,6 +38,26 @@ type Volume struct {
 	bbDirty map[uint32]bool
 	ibDirty map[uint32]bool
 
+	// Scratch memory, so that operations do not allocate per call: the
+	// volume is single-threaded. rec holds one inode record, blk one
+	// block (tree nodes, descriptor blocks), bmFree bitmap buffers Reset
+	// took back.
+	rec     []byte
+	blk     []byte
+	gdt     []byte
+	gdBlks  []uint32
+	entries [][ExtentEntrySize]byte
+	firsts  []uint32
+	bmFree  [][]byte
+	// opened is the superblock and descriptor table as last decoded, so
+	// Reset to an unchanged base decodes nothing.
+	opened struct {
+		sbRaw  []byte
+		sb     Superblock
+		gdt    []byte
+		groups []GroupDesc
+	}
+
 	// Now is the timestamp (seconds) written into changed inodes. It
 	// starts at the superblock's last write time so runs are
 	// reproducible; callers may advance it.
@@ -56,51 +78,110 @@ const writeRoCompatOK = EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_CO
 // inline_data, a journal needing recovery, …) are refused with an error
 // wrapping EOPNOTSUPP.
 func OpenVolume(dev *image.Device) (*Volume, error) {
-	raw := make([]byte, 1024)
-	if _, err := dev.ReadAt(raw, 1024); err != nil {
-		return nil, fmt.Errorf("ext4: reading superblock at byte 1024: %w", err)
-	}
-	sb, err := DecodeSuperblock(raw)
-	if err != nil {
+	v := &Volume{dev: dev}
+	if err := v.load(); err != nil {
 		return nil, err
-	}
-	if err := sb.Validate(); err != nil {
-		return nil, err
-	}
-	if bad := sb.FeatureIncompat &^ writeIncompatOK; bad != 0 {
-		return nil, fmt.Errorf("ext4: cannot write a filesystem with incompat features %q: %w", bad.String(), EOPNOTSUPP)
-	}
-	if bad := sb.FeatureRoCompat &^ writeRoCompatOK; bad != 0 {
-		return nil, fmt.Errorf("ext4: cannot write a filesystem with ro_compat features %q: %w", bad.String(), EOPNOTSUPP)
-	}
-	v := &Volume{
-		dev: dev, sb: sb, cs: NewChecksummer(sb), bs: uint64(sb.BlockSize()),
-		descSize: int(sb.DescSizeBytes()), groupCount: uint32(sb.GroupCount()),
-		ipg: sb.InodesPerGroup, bpg: sb.BlocksPerGroup, firstData: uint64(sb.FirstDataBlock),
-		isz: uint64(sb.InodeSizeBytes()), csum: sb.HasMetadataCsum(),
-		gdDirty: map[uint32]bool{}, bb: map[uint32][]byte{}, ib: map[uint32][]byte{},
-		bbDirty: map[uint32]bool{}, ibDirty: map[uint32]bool{},
-		Now: sb.Wtime, sbRaw: raw,
-	}
-	v.groupCsum = v.csum || sb.HasGdtCsum()
-	if sb.BlocksCount() > uint64(dev.Size())/v.bs {
-		return nil, fmt.Errorf("ext4: superblock says %d blocks of %d bytes, the device holds %d bytes: %w", sb.BlocksCount(), v.bs, dev.Size(), EUCLEAN)
-	}
-	if v.bpg != uint32(v.bs*8) || v.ipg == 0 || v.ipg > uint32(v.bs*8) {
-		return nil, fmt.Errorf("ext4: %d blocks and %d inodes per group: %w", v.bpg, v.ipg, EOPNOTSUPP)
-	}
-	gdtBytes := uint64(v.groupCount) * uint64(v.descSize)
-	gdt := make([]byte, gdtBytes)
-	if _, err := dev.ReadAt(gdt, int64((v.firstData+1)*v.bs)); err != nil {
-		return nil, fmt.Errorf("ext4: reading group descriptors at block %d: %w", v.firstData+1, err)
-	}
-	v.groups = make([]GroupDesc, v.groupCount)
-	for g := range v.groups {
-		if v.groups[g], err = DecodeGroupDesc(gdt[g*v.descSize:], v.descSize); err != nil {
-			return nil, fmt.Errorf("ext4: group descriptor %d: %w", g, err)
-		}
 	}
 	return v, nil
+}
+
+// Reset makes v a volume over a private copy of base again: after it, v
+// reads and writes exactly as OpenVolume(base.Clone()) would, but it
+// reuses v's device (image.Device.ResetTo: the chunks v wrote are
+// recycled), maps, bitmap buffers and scratch memory, and when base's
+// superblock and descriptor table are the bytes v last decoded it decodes
+// nothing. Meant for running many schedules of one base image: one
+// volume per worker, Reset before each run. Anything still holding v's
+// device (a kept final image) must Clone it before the Reset.
+func (v *Volume) Reset(base *image.Device) error {
+	v.dev.ResetTo(base)
+	for _, m := range []map[uint32][]byte{v.bb, v.ib} {
+		for _, b := range m {
+			v.bmFree = append(v.bmFree, b)
+		}
+		clear(m)
+	}
+	clear(v.bbDirty)
+	clear(v.ibDirty)
+	clear(v.gdDirty)
+	clear(v.xcache)
+	v.sbDirty = false
+	return v.load()
+}
+
+// load reads and checks the superblock and group descriptors of v.dev,
+// reusing v's buffers (OpenVolume, Reset).
+func (v *Volume) load() error {
+	dev := v.dev
+	if v.sbRaw == nil {
+		v.sbRaw = make([]byte, SuperblockSize)
+	}
+	raw := v.sbRaw
+	if _, err := dev.ReadAt(raw, 1024); err != nil {
+		return fmt.Errorf("ext4: reading superblock at byte 1024: %w", err)
+	}
+	if v.sb == nil || !bytes.Equal(raw, v.opened.sbRaw) {
+		sb, err := DecodeSuperblock(raw)
+		if err != nil {
+			return err
+		}
+		if err := sb.Validate(); err != nil {
+			return err
+		}
+		if bad := sb.FeatureIncompat &^ writeIncompatOK; bad != 0 {
+			return fmt.Errorf("ext4: cannot write a filesystem with incompat features %q: %w", bad.String(), EOPNOTSUPP)
+		}
+		if bad := sb.FeatureRoCompat &^ writeRoCompatOK; bad != 0 {
+			return fmt.Errorf("ext4: cannot write a filesystem with ro_compat features %q: %w", bad.String(), EOPNOTSUPP)
+		}
+		v.sb, v.cs = sb, NewChecksummer(sb)
+		v.opened.sbRaw = append(v.opened.sbRaw[:0], raw...)
+		v.opened.sb = *sb
+		v.opened.gdt = v.opened.gdt[:0] // decode the table again too
+	} else {
+		*v.sb = v.opened.sb
+	}
+	sb := v.sb
+	v.bs, v.descSize, v.groupCount = uint64(sb.BlockSize()), int(sb.DescSizeBytes()), uint32(sb.GroupCount())
+	v.ipg, v.bpg, v.firstData = sb.InodesPerGroup, sb.BlocksPerGroup, uint64(sb.FirstDataBlock)
+	v.isz, v.csum = uint64(sb.InodeSizeBytes()), sb.HasMetadataCsum()
+	v.groupCsum = v.csum || sb.HasGdtCsum()
+	v.Now = sb.Wtime
+	if v.gdDirty == nil {
+		v.gdDirty, v.bb, v.ib = map[uint32]bool{}, map[uint32][]byte{}, map[uint32][]byte{}
+		v.bbDirty, v.ibDirty = map[uint32]bool{}, map[uint32]bool{}
+	}
+	if sb.BlocksCount() > uint64(dev.Size())/v.bs {
+		return fmt.Errorf("ext4: superblock says %d blocks of %d bytes, the device holds %d bytes: %w", sb.BlocksCount(), v.bs, dev.Size(), EUCLEAN)
+	}
+	if v.bpg != uint32(v.bs*8) || v.ipg == 0 || v.ipg > uint32(v.bs*8) {
+		return fmt.Errorf("ext4: %d blocks and %d inodes per group: %w", v.bpg, v.ipg, EOPNOTSUPP)
+	}
+	gdtBytes := int(uint64(v.groupCount) * uint64(v.descSize))
+	if cap(v.gdt) < gdtBytes {
+		v.gdt = make([]byte, gdtBytes)
+	}
+	gdt := v.gdt[:gdtBytes]
+	if _, err := dev.ReadAt(gdt, int64((v.firstData+1)*v.bs)); err != nil {
+		return fmt.Errorf("ext4: reading group descriptors at block %d: %w", v.firstData+1, err)
+	}
+	if cap(v.groups) < int(v.groupCount) {
+		v.groups = make([]GroupDesc, v.groupCount)
+	}
+	v.groups = v.groups[:v.groupCount]
+	if bytes.Equal(gdt, v.opened.gdt) {
+		copy(v.groups, v.opened.groups)
+		return nil
+	}
+	for g := range v.groups {
+		var err error
+		if v.groups[g], err = DecodeGroupDesc(gdt[g*v.descSize:], v.descSize); err != nil {
+			return fmt.Errorf("ext4: group descriptor %d: %w", g, err)
+		}
+	}
+	v.opened.gdt = append(v.opened.gdt[:0], gdt...)
+	v.opened.groups = append(v.opened.groups[:0], v.groups...)
+	return nil
 }
 
 // Device is the device the volume writes to.
@@ -113,10 +194,14 @@ func (v *Volume) Superblock() *Superblock { return v.sb }
 func (v *Volume) BlockSize() uint32 { return uint32(v.bs) }
 
 func (v *Volume) readBlock(b uint64) ([]byte, error) {
+	return v.readBlockInto(b, make([]byte, v.bs))
+}
+
+// readBlockInto reads block b into buf (a block's worth) and returns it.
+func (v *Volume) readBlockInto(b uint64, buf []byte) ([]byte, error) {
 	if b >= v.sb.BlocksCount() {
 		return nil, fmt.Errorf("ext4: block %d beyond the filesystem (%d blocks): %w", b, v.sb.BlocksCount(), EUCLEAN)
 	}
-	buf := make([]byte, v.bs)
 	if _, err := v.dev.ReadAt(buf, int64(b*v.bs)); err != nil {
 		return nil, fmt.Errorf("ext4: reading block %d: %w", b, err)
 	}
@@ -124,13 +209,40 @@ func (v *Volume) readBlock(b uint64) ([]byte, error) {
 }
 
 func (v *Volume) writeBlock(b uint64, buf []byte) error {
+	return v.writeAt(b, 0, buf)
+}
+
+// writeAt writes buf at byte off of block b (within the block).
+func (v *Volume) writeAt(b, off uint64, buf []byte) error {
 	if b >= v.sb.BlocksCount() || b <= v.firstData {
 		return fmt.Errorf("ext4: refusing to write block %d: %w", b, EUCLEAN)
 	}
-	if _, err := v.dev.WriteAt(buf, int64(b*v.bs)); err != nil {
+	if _, err := v.dev.WriteAt(buf, int64(b*v.bs+off)); err != nil {
 		return fmt.Errorf("ext4: writing block %d: %w", b, err)
 	}
 	return nil
+}
+
+// scratchBlock is v's one-block scratch buffer, zeroed.
+func (v *Volume) scratchBlock() []byte {
+	if uint64(len(v.blk)) != v.bs {
+		v.blk = make([]byte, v.bs)
+	}
+	clear(v.blk)
+	return v.blk
+}
+
+// newBitmap returns a zeroed bitmap buffer, reusing one Reset took back.
+func (v *Volume) newBitmap() []byte {
+	if n := len(v.bmFree); n > 0 {
+		b := v.bmFree[n-1]
+		v.bmFree = v.bmFree[:n-1]
+		if uint64(len(b)) == v.bs {
+			clear(b)
+			return b
+		}
+	}
+	return make([]byte, v.bs)
 }
 
 func (v *Volume) groupFirst(g uint32) uint64 { return v.firstData + uint64(g)*uint64(v.bpg) }
@@ -153,7 +265,7 @@ func (v *Volume) blockBitmap(g uint32) ([]byte, error) {
 	gd := &v.groups[g]
 	var bm []byte
 	if v.groupCsum && gd.Flags&EXT4_BG_BLOCK_UNINIT != 0 {
-		bm = make([]byte, v.bs)
+		bm = v.newBitmap()
 		first := v.groupFirst(g)
 		if groupHasSuper(g, v.sb.HasRoCompat(EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER)) {
 			descBlocks := divCeil(uint64(v.groupCount)*uint64(v.descSize), v.bs)
@@ -170,7 +282,7 @@ func (v *Volume) blockBitmap(g uint32) ([]byte, error) {
 		setBits(bm, v.groupSize(g), v.bs*8)
 	} else {
 		var err error
-		if bm, err = v.readBlock(gd.BlockBitmap()); err != nil {
+		if bm, err = v.readBlockInto(gd.BlockBitmap(), v.newBitmap()); err != nil {
 			return nil, err
 		}
 	}
@@ -187,11 +299,11 @@ func (v *Volume) inodeBitmap(g uint32) ([]byte, error) {
 	gd := &v.groups[g]
 	var bm []byte
 	if v.groupCsum && gd.Flags&EXT4_BG_INODE_UNINIT != 0 {
-		bm = make([]byte, v.bs)
+		bm = v.newBitmap()
 		setBits(bm, uint64(v.ipg), v.bs*8)
 	} else {
 		var err error
-		if bm, err = v.readBlock(gd.InodeBitmap()); err != nil {
+		if bm, err = v.readBlockInto(gd.InodeBitmap(), v.newBitmap()); err != nil {
 			return nil, err
 		}
 	}
@@ -380,15 +492,30 @@ func (v *Volume) inodePos(ino uint32) (blk uint64, off uint64, err error) {
 
 // readInode reads and decodes inode ino.
 func (v *Volume) readInode(ino uint32) (*Inode, error) {
-	blk, off, err := v.inodePos(ino)
+	rec, _, _, err := v.readRecord(ino)
 	if err != nil {
 		return nil, err
 	}
-	buf, err := v.readBlock(blk)
+	return DecodeInode(rec, int(v.isz))
+}
+
+// readRecord reads inode ino's raw record into v's scratch record (only
+// the record: inode reads and writes do not copy whole table blocks).
+func (v *Volume) readRecord(ino uint32) (rec []byte, blk, off uint64, err error) {
+	blk, off, err = v.inodePos(ino)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
-	return DecodeInode(buf[off:off+v.isz], int(v.isz))
+	if blk >= v.sb.BlocksCount() {
+		return nil, 0, 0, fmt.Errorf("ext4: inode %d in block %d beyond the filesystem (%d blocks): %w", ino, blk, v.sb.BlocksCount(), EUCLEAN)
+	}
+	if uint64(len(v.rec)) != v.isz {
+		v.rec = make([]byte, v.isz)
+	}
+	if _, err := v.dev.ReadAt(v.rec, int64(blk*v.bs+off)); err != nil {
+		return nil, 0, 0, fmt.Errorf("ext4: reading inode %d in block %d: %w", ino, blk, err)
+	}
+	return v.rec, blk, off, nil
 }
 
 // writeInode encodes inode ino in place (keeping in-inode xattrs) and
@@ -404,15 +531,10 @@ func (v *Volume) writeNewInode(ino uint32, in *Inode) error {
 }
 
 func (v *Volume) putInode(ino uint32, in *Inode, fresh bool) error {
-	blk, off, err := v.inodePos(ino)
+	rec, blk, off, err := v.readRecord(ino)
 	if err != nil {
 		return err
 	}
-	buf, err := v.readBlock(blk)
-	if err != nil {
-		return err
-	}
-	rec := buf[off : off+v.isz]
 	if fresh {
 		clear(rec)
 	}
@@ -420,7 +542,7 @@ func (v *Volume) putInode(ino uint32, in *Inode, fresh bool) error {
 	if v.csum {
 		v.cs.SetInodeCsum(ino, rec)
 	}
-	return v.writeBlock(blk, buf)
+	return v.writeAt(blk, off, rec)
 }
 
 // Flush writes the dirty bitmaps (with their checksums), group
@@ -428,6 +550,11 @@ func (v *Volume) putInode(ino uint32, in *Inode, fresh bool) error {
 // returning.
 func (v *Volume) Flush() error {
 	var errs []error
+	note := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for g := range v.bbDirty {
 		bm := v.bb[g]
 		gd := &v.groups[g]
@@ -438,7 +565,7 @@ func (v *Volume) Flush() error {
 				gd.BlockBitmapCsumHi = uint16(c >> 16)
 			}
 		}
-		errs = append(errs, v.writeBlock(gd.BlockBitmap(), bm))
+		note(v.writeBlock(gd.BlockBitmap(), bm))
 		v.gdDirty[g] = true
 	}
 	for g := range v.ibDirty {
@@ -451,18 +578,20 @@ func (v *Volume) Flush() error {
 				gd.InodeBitmapCsumHi = uint16(c >> 16)
 			}
 		}
-		errs = append(errs, v.writeBlock(gd.InodeBitmap(), bm))
+		note(v.writeBlock(gd.InodeBitmap(), bm))
 		v.gdDirty[g] = true
 	}
 	clear(v.bbDirty)
 	clear(v.ibDirty)
 	perBlock := uint32(v.bs) / uint32(v.descSize)
-	blocks := map[uint32]bool{}
+	v.gdBlks = v.gdBlks[:0]
 	for g := range v.gdDirty {
-		blocks[g/perBlock] = true
+		if !slices.Contains(v.gdBlks, g/perBlock) {
+			v.gdBlks = append(v.gdBlks, g/perBlock)
+		}
 	}
-	for bi := range blocks {
-		buf := make([]byte, v.bs)
+	for _, bi := range v.gdBlks {
+		buf := v.scratchBlock()
 		for k := uint32(0); k < perBlock; k++ {
 			g := bi*perBlock + k
 			if g >= v.groupCount {
@@ -474,7 +603,7 @@ func (v *Volume) Flush() error {
 			gd.Checksum = v.cs.GroupDescCsum(g, d)
 			gd.Encode(d, v.descSize)
 		}
-		errs = append(errs, v.writeBlock(v.firstData+1+uint64(bi), buf))
+		note(v.writeBlock(v.firstData+1+uint64(bi), buf))
 	}
 	clear(v.gdDirty)
 	if v.sbDirty {
