@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The one entry point: ./build.sh build | serve | test | bench | soak | fuzz
+# (and worker | worker-dev for the share-link Cloudflare Worker)
 # Each subcommand installs what it needs (apt, npm from the lock file, Go
 # modules) and is quiet when it is already there.
 set -euo pipefail
@@ -40,6 +41,15 @@ deps_browser() {
 	if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 		say "installing npm packages (npm ci)"
 		npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	fi
+}
+
+deps_worker() {
+	# wrangler (and its local workerd) for the share worker, from its own
+	# lock file so the page's npm install stays small.
+	if [ ! -d wasm/worker/node_modules/wrangler ] || [ wasm/worker/package-lock.json -nt wasm/worker/node_modules/.package-lock.json ]; then
+		say "installing the share worker's npm packages (npm ci in wasm/worker)"
+		(cd wasm/worker && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 	fi
 }
 
@@ -105,6 +115,57 @@ cmd_build() {
 	say "dist/: $(du -sh dist | cut -f1); wasm $(stat -c %s .cache/site/app.wasm) bytes raw"
 }
 
+cmd_worker() {
+	# The share worker (syumai/workers, Go mode): glue JS + wasm in wasm/worker/build.
+	deps_go
+	say "building the share worker into wasm/worker/build/"
+	(cd wasm/worker && go tool workers-assets-gen -mode=go >/dev/null &&
+		GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/app.wasm .)
+}
+
+# start_worker PORT: run the worker under `wrangler dev --local` with a fresh
+# KV store; sets WORKER_URL and WORKER_PID.
+start_worker() {
+	local port=$1 log=$ROOT/.cache/wrangler.log state
+	state=$(mktemp -d)
+	# Own session (setsid keeps the PID), so stop_worker can signal npx,
+	# wrangler and workerd together.
+	(cd wasm/worker && WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
+		exec setsid npx --no-install wrangler dev --local --ip 127.0.0.1 --port "$port" \
+		--inspector-port $((port + 1)) --persist-to "$state" --show-interactive-dev-session=false) >"$log" 2>&1 &
+	WORKER_PID=$!
+	WORKER_URL=http://127.0.0.1:$port
+	local i
+	for i in $(seq 1 300); do
+		grep -q 'Ready on' "$log" && return 0
+		kill -0 $WORKER_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "wrangler dev did not start:" >&2
+	cat "$log" >&2
+	return 1
+}
+
+stop_worker() {
+	[ -n "${WORKER_PID:-}" ] || return 0
+	kill -INT -- "-$WORKER_PID" 2>/dev/null || true
+	local i
+	for i in $(seq 1 50); do
+		kill -0 -- "-$WORKER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$WORKER_PID" 2>/dev/null || true
+	WORKER_PID=
+}
+
+cmd_worker_dev() {
+	cmd_worker
+	deps_worker
+	cd wasm/worker
+	WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
+		exec npx --no-install wrangler dev --local --ip 127.0.0.1 --port "${WORKER_PORT:-8787}" --show-interactive-dev-session=false
+}
+
 cmd_serve() {
 	cmd_build
 	exec "$BIN/ext4play" serve --dir dist --addr "${ADDR:-127.0.0.1:8080}"
@@ -147,6 +208,13 @@ cmd_test() {
 	trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 	mkdir -p test-output/screenshots
 	EXT4PLAY_URL=$URL node --test --test-concurrency=1 tests/browser/
+	say "share worker under wrangler dev (workerd, local KV)"
+	cmd_worker
+	deps_worker
+	start_worker 8797
+	trap 'kill $SERVER_PID 2>/dev/null || true; stop_worker' EXIT
+	WORKER_URL=$WORKER_URL EXT4PLAY_BIN=$BIN/ext4play node --test tests/worker/
+	stop_worker
 }
 
 cmd_bench() {
@@ -198,9 +266,11 @@ serve) cmd_serve ;;
 test) cmd_test ;;
 bench) cmd_bench ;;
 soak) cmd_soak ;;
+worker) cmd_worker ;;
+worker-dev) cmd_worker_dev ;;
 fuzz) cmd_fuzz ;;
 *)
-	echo "usage: ./build.sh build|serve|test|bench|soak|fuzz" >&2
+	echo "usage: ./build.sh build|serve|test|bench|soak|fuzz|worker|worker-dev" >&2
 	exit 2
 	;;
 esac
