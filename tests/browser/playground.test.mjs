@@ -22,6 +22,7 @@ const seed = 'race-r1-v4.5-rc3'; // the seed's panic, scripted (reference §7 R1
 let context, page, tmp;
 const pageErrors = [];
 let shareURL, shareStep, sharePrivate, shareMessage;
+let pointerStep; // a step at which i_private points at an io_end
 
 async function shot(p, name) {
 	fs.mkdirSync(shots, { recursive: true });
@@ -81,6 +82,36 @@ test('the seed race on v4.5-rc3 ends in the sleeping-in-IRQ BUG', { skip: !baseU
 	const box = await page.locator('[data-testid="timeline"]').boundingBox();
 	const slot = await page.locator('[data-testid="timeline-slot"]').boundingBox();
 	assert.ok(box && slot && Math.abs(box.y - slot.y) < 2 && box.width > 300, 'timeline canvas over its slot');
+
+	// The state at the verdict (reference §7 R1): L's io_end has dropped to
+	// count 0 still UNWRITTEN, on no queue — its dio completes inline in the
+	// bio's hard IRQ, which is the bug; that bio is the one in flight.
+	const card = page.locator('[data-testid="svg-ioend"][data-name="io_end#1"]');
+	assert.equal(await card.getAttribute('data-count'), '0');
+	assert.equal(await card.getAttribute('data-flag'), 'UNWRITTEN');
+	assert.equal(await card.getAttribute('data-queue'), 'none: inline in hardirq');
+	assert.match(await card.textContent(), /queue none: inline in hardirq/);
+	assert.equal(await attr(page, 'data-private'), 'NULL');
+	const q = page.locator('[data-testid="queues-panel"]');
+	const bios = q.locator('[data-key="bio"]');
+	assert.equal(await bios.count(), 1);
+	assert.match(await bios.textContent(), /dio#3\/bio1\[16\+16\] · completing in hardirq/);
+	assert.match(await q.locator('[data-key="bios"]').textContent(), /1 in flight on request_queue sda/);
+	assert.match(await q.locator('[data-key="wq"]').textContent(), /dio\/sda\s*s_dio_done_wq: empty/);
+	assert.match(await q.locator('[data-key="rsv"]').textContent(), /i_rsv_conversion_list: empty/);
+	assert.match(await q.locator('[data-key="dio"]').first().textContent(), /dio#\d+\s*refcount \d/);
+	// Locks and counters of the inode.
+	const inode = page.locator('[data-testid="inode-panel"]');
+	for (const k of ['race.i_mutex', 'race.i_data_sem', 'i_dio_count', 'i_unwritten']) {
+		assert.equal(await inode.locator(`[data-key="${k}"]`).count(), 1, k);
+	}
+	assert.match(await inode.locator('[data-key="race.i_data_sem"]').textContent(), /free|held by|read by|waiting/);
+	// The interrupt task's stack is the verdict's, ending in the handle start.
+	const irq = page.locator('[data-testid="tasks-panel"] [data-task="irq/sda:dio#3/bio1[16+16]"]');
+	assert.match(await irq.textContent(), /ext4_convert_unwritten_extents › jbd2__journal_start\s*$/);
+	// The extent map: L's range B is still unwritten (16 blocks).
+	await page.waitForSelector('[data-testid="extent-file"][data-file="race"]', { timeout });
+	assert.equal(await page.locator('[data-testid="extent-file"][data-file="race"]').getAttribute('data-unwritten'), '16');
 	await shot(page, 'playground-verdict.png');
 });
 
@@ -110,6 +141,14 @@ test('stepping moves the counter and the io_end pointer as the trace says', { sk
 	assert.equal(await page.locator('[data-testid="svg-arrow"]').count(), 1);
 	assert.equal((await page.locator('[data-testid="step-counter"]').textContent()).trim().split(' ')[0], String(a));
 	await shot(page, 'playground-pointer.png');
+	await page.locator('[data-testid="step-back"]').click();
+	await page.waitForSelector(`[data-testid="playground"][data-step="${a - 1}"]`, { timeout });
+	assert.equal((await page.locator('[data-testid="step-counter"]').textContent()).trim().split(' ')[0], String(a - 1));
+	assert.equal(await attr(page, 'data-private'), 'NULL');
+	assert.equal(await page.locator('[data-testid="svg-arrow"]').count(), 0);
+	await page.locator('[data-testid="step-fwd"]').click();
+	await page.waitForSelector(`[data-testid="playground"][data-step="${a}"]`, { timeout });
+	pointerStep = a;
 	await page.keyboard.press('ArrowLeft');
 	await page.waitForSelector(`[data-testid="playground"][data-step="${a - 1}"]`, { timeout });
 	assert.equal(await attr(page, 'data-private'), 'NULL');
@@ -161,14 +200,17 @@ test('stepping moves the counter and the io_end pointer as the trace says', { sk
 	// The help overlay lists the keys.
 	await page.keyboard.press('?');
 	await page.waitForSelector('[data-testid="help-overlay"]', { timeout });
-	assert.match(await page.locator('[data-testid="help-overlay"]').textContent(), /space.*play/s);
+	const help = await page.locator('[data-testid="help-overlay"]').textContent();
+	for (const re of [/space\s*play \/ pause/, /←\s*→\s*step back \/ forward/, /shift/, /Home\s*End\s*first \/ last step/, /v\s*jump to the verdict/, /\+\s*-\s*playback speed/, /\?\s*Esc\s*this help/, /wheel zooms/, /drag pans/, /click seeks/]) {
+		assert.match(help, re);
+	}
 	await shot(page, 'playground-help.png');
 	await page.keyboard.press('Escape');
 	await page.waitForSelector('[data-testid="help-overlay"]', { state: 'detached', timeout });
 });
 
 test('a share link opens the same run at the same step in a fresh page', { skip: !baseURL }, async () => {
-	await seek(page, 122);
+	await seek(page, pointerStep);
 	await page.locator('[data-testid="share"]').click();
 	await page.waitForSelector('[data-testid="share-url"]', { timeout });
 	shareURL = await page.locator('[data-testid="share-url"]').inputValue();
@@ -176,6 +218,7 @@ test('a share link opens the same run at the same step in a fresh page', { skip:
 	sharePrivate = await attr(page, 'data-private');
 	shareMessage = await page.locator('[data-testid="verdict-message"]').textContent();
 	assert.match(shareURL, /#s=1\./);
+	assert.match(sharePrivate, /^io_end#\d+$/, 'shared at a step where i_private points at an io_end');
 
 	const p2 = await newPage();
 	const t0 = Date.now();
@@ -186,6 +229,9 @@ test('a share link opens the same run at the same step in a fresh page', { skip:
 	assert.equal(await attr(p2, 'data-private'), sharePrivate);
 	assert.equal(await attr(p2, 'data-verdict'), 'sleep-in-atomic');
 	assert.equal(await p2.locator('[data-testid="verdict-message"]').textContent(), shareMessage);
+	assert.equal(await p2.locator('[data-testid="svg-inode"]').first().getAttribute('data-target'), sharePrivate);
+	assert.equal(await p2.locator('[data-testid="svg-arrow"]').count(), 1, 'the arrow to the io_end');
+	assert.equal(await p2.locator(`[data-testid="svg-ioend"][data-name="${sharePrivate}"]`).count(), 1);
 	await p2.waitForFunction(() => window.__ext4playVerdictMs > 0, null, { timeout });
 	const ms = await p2.evaluate(() => ({ verdict: window.__ext4playVerdictMs, wasm: window.__ext4playWasmReady, run: window.__ext4playRunMs }));
 	console.log(`share link → verdict on screen: ${ms.verdict.toFixed(0)} ms after navigation (wasm ready ${Number(ms.wasm).toFixed(0)} ms, model run ${ms.run} ms; wall ${wall} ms)`);
@@ -219,6 +265,12 @@ test('a broken share link says why and leaves the default scenario usable', { sk
 	await p3.waitForSelector('[data-testid="playground"][data-verdict]', { timeout });
 	assert.ok(await p3.locator('[data-testid="verdict-panel"]').isVisible());
 	await shot(p3, 'playground-bad-fragment.png');
+	// … and works: stepping moves the counter.
+	await p3.keyboard.press('Home');
+	await p3.waitForSelector('[data-testid="playground"][data-step="0"]', { timeout });
+	await p3.locator('[data-testid="step-fwd"]').click();
+	await p3.waitForSelector('[data-testid="playground"][data-step="1"]', { timeout });
+	assert.equal((await p3.locator('[data-testid="step-counter"]').textContent()).trim().split(' ')[0], '1');
 	// A fragment over the size limit is refused too.
 	await p3.goto(new URL('#s=1.' + 'A'.repeat(200000), baseURL).href);
 	await p3.reload();
@@ -232,10 +284,20 @@ test('a broken fio line is shown at its line', { skip: !baseURL }, async () => {
 	const lines = text.split('\n');
 	const n = lines.findIndex((l) => l.startsWith('bs=')) + 1;
 	assert.ok(n > 0);
+	const stepBefore = await attr(page, 'data-step');
+	const verdictBefore = await attr(page, 'data-verdict');
 	lines[n - 1] = 'bs=banana';
 	await ta.fill(lines.join('\n'));
 	await page.locator('[data-testid="run"]').click();
 	await page.waitForSelector('[data-testid="fio-error"]', { timeout });
+	// The error sits under the job text; the run on screen and the typed
+	// text stay.
+	assert.equal(await attr(page, 'data-step'), stepBefore);
+	assert.equal(await attr(page, 'data-verdict'), verdictBefore);
+	assert.equal(await ta.inputValue(), lines.join('\n'));
+	const errBox = await page.locator('[data-testid="fio-error"]').first().boundingBox();
+	const taBox = await page.locator('.fio-wrap').boundingBox();
+	assert.ok(errBox && taBox && errBox.y >= taBox.y + taBox.height - 2 && errBox.y < taBox.y + taBox.height + 80, 'the error is right under the job text');
 	assert.equal(await page.locator('[data-testid="fio-error"]').first().getAttribute('data-line'), String(n));
 	assert.match(await page.locator('[data-testid="fio-error"]').first().textContent(), /banana|bs/);
 	await shot(page, 'playground-fio-error.png');
@@ -305,6 +367,110 @@ test('explore finds the race on v4.5-rc3 and opens the first failing run', { ski
 		return v && v !== 'clean';
 	}, null, { timeout });
 	await shot(page, 'playground-explore-failure.png');
+});
+
+test('a deferred completion: the io_end card follows its dio onto s_dio_done_wq', { skip: !baseURL }, async () => {
+	// jan-fix: L's io_end is flagged and Defer_Completion set, so its last
+	// bio queues dio_aio_complete_work on dio/sda. The trace says when.
+	await pickExample(page, 'race-r1-jan-fix');
+	await page.waitForSelector('[data-testid="playground"][data-verdict="clean"]', { timeout });
+	const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="export-trace"]').click()]);
+	const file = path.join(tmp, 'trace-jan.json');
+	await dl.saveAs(file);
+	const tr = JSON.parse(fs.readFileSync(file, 'utf8'));
+	const events = tr.traceEvents || tr;
+	const queued = events.filter((e) => e.cat === 'step' && /^queue_work\(dio\/sda\)/.test(e.name)).map((e) => e.args.step);
+	const picked = events.filter((e) => e.cat === 'step' && /^worker_thread\(dio\/sda\)/.test(e.name)).map((e) => e.args.step);
+	assert.ok(queued.length > 0 && picked.length > 0, 'jan-fix R1 defers a completion');
+	const pending = page.locator('[data-testid="svg-ioend"][data-queue="dio/sda: work pending"]');
+	let found = 0;
+	for (const s of queued) {
+		await seek(page, s - 1);
+		assert.equal(await pending.count(), 0, `before queue_work at ${s}`);
+		await seek(page, s);
+		const n = await pending.count();
+		if (n === 0) continue; // the overwrite's dio: it has no io_end on jan-fix
+		found = s;
+		const work = page.locator('[data-testid="queues-panel"] [data-key="work"]');
+		assert.match(await work.last().textContent(), /dio_aio_complete_work\(dio#\d+\) · pending, queued by irq\/sda:dio#\d+/);
+		await shot(page, 'playground-queue-pending.png');
+		await page.locator('[data-testid="queues-panel"]').screenshot({ path: path.join(shots, 'playground-queues-panel.png') });
+		break;
+	}
+	assert.ok(found > 0, `no io_end card showed the pending work at steps ${queued}`);
+	// The worker's pick moves it to "running in kworker/dio/sda:N".
+	const pick = picked.filter((s) => s > found).sort((x, y) => x - y);
+	let running = false;
+	for (const s of pick) {
+		await seek(page, s);
+		const c = page.locator('[data-testid="svg-ioend"][data-queue^="dio/sda: running in kworker/dio/sda:"]');
+		if ((await c.count()) === 1) {
+			running = true;
+			assert.match(await page.locator('[data-testid="queues-panel"] [data-key="work"]').last().textContent(), /running in kworker\/dio\/sda:\d+/);
+			break;
+		}
+	}
+	assert.ok(running, 'the io_end card shows the worker running its completion');
+	await shot(page, 'playground-queue-running.png');
+});
+
+test('the image choice re-runs, travels in the share link, and says what is wrong', { skip: !baseURL }, async () => {
+	await pickExample(page, seed);
+	await page.waitForSelector('[data-testid="playground"][data-verdict="sleep-in-atomic"][data-image="mkfs 8M bs=4096"]', { timeout });
+	// The bundled samples are listed next to mkfs.
+	await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-select"] option').length > 1, null, { timeout });
+	const opts = await page.locator('[data-testid="image-select"] option').allTextContents();
+	assert.ok(opts.includes('new file system (mkfs)') && opts.includes('sample: sample-ext4.img.zst'), opts.join(', '));
+	// Block size 1024 re-runs on a new file system.
+	await page.locator('[data-testid="image-bs"]').selectOption('1024');
+	await page.waitForSelector('[data-testid="playground"][data-image="mkfs 8M bs=1024"][data-verdict]', { timeout });
+	await page.locator('[data-testid="share"]').click();
+	await page.waitForSelector('[data-testid="share-url"]', { timeout });
+	const url = await page.locator('[data-testid="share-url"]').inputValue();
+	const p5 = await newPage();
+	await p5.goto(url);
+	await p5.waitForSelector('[data-testid="playground"][data-image="mkfs 8M bs=1024"][data-verdict]', { timeout });
+	assert.equal(await p5.locator('[data-testid="image-bs"]').inputValue(), '1024');
+	await p5.close();
+	// An invalid size: the error sits under the image fields; the run stays.
+	const stepBefore = await attr(page, 'data-step');
+	await page.locator('[data-testid="image-size"]').fill('512K');
+	await page.locator('[data-testid="image-size"]').press('Enter');
+	await page.waitForSelector('[data-testid="image-error"]', { timeout });
+	assert.match(await page.locator('[data-testid="image-error"]').textContent(), /image\.size: 524288 — want at least 1 MiB/);
+	assert.equal(await attr(page, 'data-image'), 'mkfs 8M bs=1024');
+	assert.equal(await attr(page, 'data-step'), stepBefore);
+	await shot(page, 'playground-image-error.png');
+	// A corrupt sample is refused with the reader's error; the run stays.
+	await page.locator('[data-testid="image-select"]').selectOption('bad-magic.img.zst');
+	await page.waitForFunction(() => /bad-magic\.img\.zst cannot be used: .*magic/i.test(document.querySelector('[data-testid="image-error"]')?.textContent || ''), null, { timeout });
+	assert.equal(await attr(page, 'data-image'), 'mkfs 8M bs=1024');
+	assert.equal(await attr(page, 'data-step'), stepBefore);
+	assert.equal(await page.locator('[data-testid="image-select"]').inputValue(), 'mkfs', 'the menu shows the image the form keeps');
+	await shot(page, 'playground-corrupt-image.png');
+	// A good size runs again.
+	await page.locator('[data-testid="image-size"]').fill('16M');
+	await page.locator('[data-testid="image-size"]').press('Enter');
+	await page.waitForSelector('[data-testid="playground"][data-image="mkfs 16M bs=1024"][data-verdict]', { timeout });
+	assert.equal(await page.locator('[data-testid="image-error"]').count(), 0);
+});
+
+test('the full-size generic/300 job runs its first steps in the page and names the native command', { skip: !baseURL }, async () => {
+	const t0 = Date.now();
+	await pickExample(page, 'generic-300-full');
+	await page.waitForSelector('[data-testid="playground"][data-verdict="sleep-in-atomic"]', { timeout: 120_000 });
+	const ms = Date.now() - t0;
+	const max = Number(await attr(page, 'data-max-step'));
+	console.log(`generic-300-full in the page: ${max} steps to the verdict in ${ms} ms`);
+	assert.ok(max > 10000 && max <= 50000, `${max} steps`);
+	assert.match(await page.locator('[data-testid="native-note"]').textContent(), /stops at 50,000 steps/);
+	assert.equal(await page.locator('[data-testid="native-cmd"]').inputValue(),
+		'ext4play run generic-300-full --fio examples/fio/generic-300.fio --kernel v4.5-rc3 --mount dioread_nolock --strategy random --seed 1 --steps 100000000');
+	assert.match(await page.locator('[data-testid="example-select"] option[value="generic-300-full"]').textContent(), /first 50,000 steps in the browser/);
+	await shot(page, 'playground-full-size.png');
+	// The tab stays responsive: stepping still works.
+	await page.locator('[data-testid="step-back"]').click();
+	await page.waitForSelector(`[data-testid="playground"][data-step="${max - 1}"]`, { timeout });
 });
 
 test('no uncaught page errors', { skip: !baseURL }, () => {

@@ -41,7 +41,7 @@ func (p *PlayState) computeCode() codeView {
 		return codeView{Note: "Select a task (click its name) to see the kernel function it is in."}
 	}
 	cv := codeView{Task: p.taskName(t), Label: p.st.Label(int(t))}
-	stack := p.res.Trace.Stack(p.st.Tasks[t].Stack)
+	stack := p.res.Trace.Stack(p.taskStack(t))
 	inStack := func(fn string) bool {
 		for _, s := range stack {
 			if s == fn {

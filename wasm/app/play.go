@@ -8,6 +8,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,14 +55,20 @@ type PlayState struct {
 	examples []playExample
 	exSel    string
 
-	sc       *scenario.Scenario // the form's scenario (kernel, mount, fio, scheduler)
-	strategy string             // scenario strategy or scriptPrefix+"R1"
-	seedText string
-	fioText  string
-	fioErrs  []lineErr
-	formErr  string // a problem not tied to a fio line
-	fragErr  string // a share link that could not be opened
-	dirty    bool   // the form changed since the last run
+	sc           *scenario.Scenario // the form's scenario (kernel, mount, fio, scheduler)
+	strategy     string             // scenario strategy or scriptPrefix+"R1"
+	seedText     string
+	fioText      string
+	fioErrs      []lineErr
+	formErr      string // a problem not tied to a fio line
+	imgErr       string // a problem with the image choice, shown under it
+	imgBusy      string // a sample being fetched and checked
+	imgSize      string // the mkfs size field as typed
+	samples      []string
+	samplesAsked bool
+	lastRecipe   scenario.Image // the form's last mkfs recipe, for going back from a sample
+	fragErr      string         // a share link that could not be opened
+	dirty        bool           // the form changed since the last run
 
 	res      *dio.Result
 	runSc    *scenario.Scenario // the scenario as run (replay of res.Choices)
@@ -85,7 +92,8 @@ type PlayState struct {
 	extc       extentCache
 	sv         *stepView
 	creatorMap map[int32]string
-	extReady   bool // the cursor rested: the extent map may be computed
+	ioix       *ioIndex // io_end ↔ dio, deferred work, each step's stack
+	extReady   bool     // the cursor rested: the extent map may be computed
 
 	verdictShownAt float64 // ms since navigation when a verdict first rendered (share timing)
 	gen            int     // bumped per run: the timeline rebuilds its layout
@@ -139,8 +147,15 @@ func playExamples() []playExample {
 	cat, err := scenario.Catalog()
 	if err == nil {
 		for _, e := range cat {
-			if e.Name == "generic-300-full" {
-				continue // native runs only: too big for the page
+			if e.Name == fullJob {
+				// The real job runs millions of steps to its end: the page
+				// runs its first fullStepsMax (seed 1 on v4.5-rc3 panics
+				// well before) and names the native command for the rest.
+				sc := e.Scenario.Clone()
+				sc.StepLimit = min(sc.StepLimit, fullStepsMax)
+				sc.Title = fmt.Sprintf("generic/300 full size (512 MiB, real job): first %s steps in the browser", thousands(uint64(fullStepsMax)))
+				out = append(out, playExample{Key: e.Name, Title: sc.Title, Group: "Catalogue (random schedules)", sc: sc})
+				continue
 			}
 			out = append(out, playExample{Key: e.Name, Title: e.Scenario.Title, Group: "Catalogue (random schedules)", sc: e.Scenario})
 		}
@@ -176,7 +191,11 @@ func (p *PlayState) setForm(sc *scenario.Scenario) {
 	p.strategy = string(sc.Scheduler.Strategy)
 	p.seedText = strconv.FormatUint(sc.Scheduler.Seed, 10)
 	p.fioText = sc.Workload.Fio
-	p.fioErrs, p.formErr = nil, ""
+	p.fioErrs, p.formErr, p.imgErr = nil, "", ""
+	p.imgSize = sizeText(sc.Image.Size)
+	if sc.Image.Sample == "" {
+		p.lastRecipe = sc.Image
+	}
 	p.dirty = true
 }
 
@@ -191,6 +210,13 @@ func (p *PlayState) formScenario() (*scenario.Scenario, error) {
 	sc := p.sc.Clone()
 	sc.Workload.Fio = p.fioText
 	sc.Step = nil
+	if sc.Image.Sample == "" && p.imgSize != sizeText(sc.Image.Size) {
+		n, err := parseSize(p.imgSize)
+		if err != nil {
+			return nil, fmt.Errorf("image size: %w", err)
+		}
+		sc.Image.Size = n
+	}
 	strat := p.strategy
 	if strings.HasPrefix(strat, scriptPrefix) {
 		strat = string(scenario.StrategyRandom) // the script picks the choices; see run
@@ -213,12 +239,17 @@ func (p *PlayState) formScenario() (*scenario.Scenario, error) {
 // setErrors sorts a validation or prepare error into fio line errors and
 // the rest.
 func (p *PlayState) setErrors(err error) {
-	p.fioErrs, p.formErr = nil, ""
-	var rest []string
+	p.fioErrs, p.formErr, p.imgErr = nil, "", ""
+	var rest, img []string
 	add := func(e error) {
 		var fe *fio.Error
 		if errors.As(e, &fe) {
 			p.fioErrs = append(p.fioErrs, lineErr{fe.Line, fe.Error()})
+			return
+		}
+		var se *scenario.FieldError
+		if errors.As(e, &se) && strings.HasPrefix(se.Path, "$.image") || strings.HasPrefix(e.Error(), "image") {
+			img = append(img, e.Error())
 			return
 		}
 		rest = append(rest, e.Error())
@@ -233,6 +264,7 @@ func (p *PlayState) setErrors(err error) {
 	}
 	sort.SliceStable(p.fioErrs, func(i, j int) bool { return p.fioErrs[i].Line < p.fioErrs[j].Line })
 	p.formErr = strings.Join(rest, "\n")
+	p.imgErr = strings.Join(img, "\n")
 }
 
 // run runs the form's scenario with a recorded trace and shows it at
@@ -275,7 +307,7 @@ func (p *PlayState) runScenario(sc *scenario.Scenario, openStep int) (err error)
 		}
 	}
 	res := pr.Run(strat, dio.Options{Record: true})
-	p.fioErrs, p.formErr = nil, ""
+	p.fioErrs, p.formErr, p.imgErr = nil, "", ""
 	p.setResult(sc, res, time.Since(t0), openStep)
 	return nil
 }
@@ -291,6 +323,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 	p.stepTask = stepTasks(res.Trace)
 	p.extc = extentCache{}
 	p.creatorMap = p.creators()
+	p.ioix = buildIOIndex(res.Trace)
 	p.gen++
 	p.playing = false
 	p.dirty = false
@@ -670,3 +703,227 @@ func restLines(s string) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// --- the scenario's image: an mkfs recipe or a bundled sample ---
+
+const imgMkfs = "mkfs"
+
+// Init fetches the list of bundled sample images once, for the image menu.
+func (c *Play) Init(ctx vugu.InitCtx) {
+	p := c.S
+	if p == nil || p.samplesAsked {
+		return
+	}
+	p.samplesAsked = true
+	env := ctx.EventEnv()
+	go func() {
+		b, err := fetchBytes("images/index.json")
+		var list []sample
+		if err == nil {
+			list, err = parseSamples(b)
+		}
+		env.Lock()
+		defer env.UnlockRender()
+		if err != nil {
+			p.imgErr = "cannot list the bundled sample images (images/index.json): " + err.Error()
+			return
+		}
+		p.samples = p.samples[:0]
+		for _, s := range list {
+			p.samples = append(p.samples, s.File)
+		}
+	}()
+}
+
+// imageSel is the image menu's value.
+func (p *PlayState) imageSel() string {
+	if p.sc != nil && p.sc.Image.Sample != "" {
+		return p.sc.Image.Sample
+	}
+	return imgMkfs
+}
+
+// imageSamples lists the menu's samples, including one named by a shared
+// scenario that the index does not list.
+func (p *PlayState) imageSamples() []string {
+	out := p.samples
+	if s := p.imageSel(); s != imgMkfs && !slices.Contains(out, s) {
+		out = append(slices.Clone(out), s)
+	}
+	return out
+}
+
+// sizeText shows an image size in the form's unit (MiB, else KiB).
+func sizeText(n int64) string {
+	switch {
+	case n == 0:
+		return ""
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "M"
+	default:
+		return strconv.FormatInt(n>>10, 10) + "K"
+	}
+}
+
+// setImage puts im in the form and re-runs; an invalid choice leaves the
+// run on screen and says why under the image fields.
+func (p *PlayState) setImage(im scenario.Image) {
+	p.sc.Image = im
+	p.imgSize = sizeText(im.Size)
+	p.exSel = ""
+	p.dirty = true
+	if p.run(-1) == nil && im.Sample == "" {
+		p.lastRecipe = im
+	}
+}
+
+// recipe is the form's mkfs recipe: the scenario's, or the last one the
+// form held when it now names a sample.
+func (p *PlayState) recipe() scenario.Image {
+	if p.sc.Image.Sample == "" {
+		return p.sc.Image
+	}
+	if p.lastRecipe.Size != 0 {
+		return p.lastRecipe
+	}
+	return dio.RaceScenario().Image
+}
+
+func (c *Play) PickImage(e vugu.DOMEvent) {
+	p := c.S
+	v := e.PropString("target", "value")
+	p.imgErr = ""
+	if v == imgMkfs {
+		p.setImage(p.recipe())
+		return
+	}
+	// A sample is fetched and opened first: a corrupt one is refused here
+	// with the reader's error, and the form keeps its image.
+	p.imgBusy = "fetching and checking " + v + "…"
+	env := e.EventEnv()
+	go func() {
+		data, err := fetchBytes("images/" + v)
+		if err == nil {
+			_, err = openImage(data, v)
+		}
+		env.Lock()
+		defer env.UnlockRender()
+		p.imgBusy = ""
+		if err != nil {
+			p.imgErr = fmt.Sprintf("sample %s cannot be used: %v", v, err)
+			return
+		}
+		p.setImage(scenario.Image{Sample: v})
+	}()
+}
+
+// ImageSizeInput keeps the typed size (applied by Enter or Run). The
+// field has no change handler: a text input's change fires on blur, and
+// a blur during a re-render (the node moved) would re-enter vugu's lock.
+func (c *Play) ImageSizeInput(e vugu.DOMEvent) {
+	p := c.S
+	p.imgSize = e.PropString("target", "value")
+	p.dirty = true
+	if _, err := parseSize(p.imgSize); err != nil {
+		p.imgErr = "image size: " + err.Error()
+	} else {
+		p.imgErr = ""
+	}
+}
+
+// ImageSizeKey applies the size on Enter.
+func (c *Play) ImageSizeKey(e vugu.DOMEvent) {
+	if e.PropString("key") != "Enter" {
+		return
+	}
+	p := c.S
+	n, err := parseSize(p.imgSize)
+	if err != nil {
+		p.imgErr = "image size: " + err.Error()
+		return
+	}
+	im := p.recipe()
+	im.Size = n
+	p.setImage(im)
+}
+
+func (c *Play) ImageBlockSize(e vugu.DOMEvent) {
+	p := c.S
+	n, err := strconv.ParseUint(e.PropString("target", "value"), 10, 32)
+	if err != nil {
+		return
+	}
+	im := p.recipe()
+	im.BlockSize = uint32(n)
+	if im.InodeSize > im.BlockSize {
+		im.InodeSize = 0 // mke2fs's default for the smaller block
+	}
+	p.setImage(im)
+}
+
+// blockSizes is the block size menu.
+func (p *PlayState) blockSizes() []string { return []string{"1024", "2048", "4096"} }
+
+func (p *PlayState) blockSizeSel() string {
+	if p.sc == nil || p.sc.Image.BlockSize == 0 {
+		return "4096"
+	}
+	return strconv.FormatUint(uint64(p.sc.Image.BlockSize), 10)
+}
+
+// The full-size generic/300 job (catalogue generic-300-full, the job file
+// examples/fio/generic-300.fio) in the page: a recorded run of 50,000
+// steps takes a few seconds in wasm; the whole job runs natively.
+const (
+	fullJob      = "generic-300-full"
+	fullStepsMax = 50_000
+)
+
+// isFull says whether the form holds the full-size job.
+func (p *PlayState) isFull() bool {
+	ex := p.example(fullJob)
+	return ex != nil && p.sc != nil && p.fioText == ex.sc.Workload.Fio && p.sc.Image.Size == ex.sc.Image.Size
+}
+
+// nativeNote states the page's step limit for the full-size job and the
+// command that runs it natively with the form's kernel, mount and seed.
+func (p *PlayState) nativeNote() string {
+	if !p.isFull() {
+		return ""
+	}
+	return fmt.Sprintf("Full size: the page stops at %s steps (the whole job is millions). To run all of it natively:", thousands(uint64(p.sc.StepLimit)))
+}
+
+func (p *PlayState) nativeCmd() string {
+	if !p.isFull() {
+		return ""
+	}
+	mount := "none"
+	if p.sc.Mount.DioreadNolock {
+		mount = "dioread_nolock"
+	}
+	seed := strings.TrimSpace(p.seedText)
+	strat := p.strategy
+	if strings.HasPrefix(strat, scriptPrefix) || strat == string(scenario.StrategyReplay) {
+		strat = string(scenario.StrategyRandom)
+	}
+	return fmt.Sprintf("ext4play run %s --fio examples/fio/generic-300.fio --kernel %s --mount %s --strategy %s --seed %s --steps %d",
+		fullJob, p.sc.Kernel, mount, strat, seed, scenario.MaxStepLimit)
+}
+
+// runImage names the image the shown run used ("mkfs 8M bs=4096" or
+// "sample NAME"), for the tests and the run note.
+func (p *PlayState) runImage() string {
+	if p.runSc == nil {
+		return ""
+	}
+	im := p.runSc.Image
+	if im.Sample != "" {
+		return "sample " + im.Sample
+	}
+	bs := im.BlockSize
+	if bs == 0 {
+		bs = 4096
+	}
+	return fmt.Sprintf("mkfs %s bs=%d", sizeText(im.Size), bs)
+}

@@ -7,6 +7,8 @@ package main
 import (
 	"fmt"
 	"html"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,7 +176,8 @@ type objCard struct {
 	Changed bool
 	Freed   bool
 	Flagged bool
-	Target  bool // some inode's i_private points here
+	Target  bool   // some inode's i_private points here
+	Queue   string // io_ends: which queue it is on (ioEndQueue)
 }
 
 func (o objCard) CardClass() string {
@@ -256,6 +259,11 @@ func (p *PlayState) computeObjects(class string) []objCard {
 				rng = fmt.Sprintf("[%d, +%d)", off, size)
 			}
 			c.Rows = append(c.Rows, kvRow{Label: "range", Value: rng})
+			if !c.Freed {
+				var long string
+				c.Queue, long = p.ioEndQueue(int32(i))
+				c.Rows = append(c.Rows, kvRow{Label: "queue", Value: long, Title: ioEndQueueTitle})
+			}
 		}
 		out = append(out, c)
 	}
@@ -351,7 +359,7 @@ func (p *PlayState) tasks(ctxs ...trace.Context) []taskView {
 			status = "blocked"
 		}
 		tv := taskView{ID: int32(i), Name: t.Name, Ctx: t.Ctx.String(), Status: status, Label: p.st.Label(i),
-			Stack: tr.Stack(ts.Stack), Current: int32(i) == cur, Sel: int32(i) == p.selTask}
+			Stack: tr.Stack(p.taskStack(int32(i))), Current: int32(i) == cur, Sel: int32(i) == p.selTask}
 		if ts.Status == trace.TaskBlocked && ts.WaitLoc >= 0 {
 			tv.Label = "waits for " + tr.FullName(ts.WaitLoc)
 		}
@@ -493,7 +501,7 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 		inW    = 176
 		cardX  = 262
 		cardW  = 216
-		cardH  = 74
+		cardH  = 90
 		inH    = 46
 		gap    = 10
 		margin = 6
@@ -550,7 +558,7 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 		if c.Flagged {
 			cls += " flagged"
 		}
-		fmt.Fprintf(&b, `<g class="%s" data-testid="svg-ioend" data-name="%s">`, cls, esc(c.Name))
+		fmt.Fprintf(&b, `<g class="%s" data-testid="svg-ioend" data-name="%s" data-queue="%s" data-count="%d" data-flag="%s">`, cls, esc(c.Name), esc(c.Queue), c.Ref, esc(ioFlag(c)))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="4"/>`, cardX, y, cardW, cardH)
 		status := fmt.Sprintf("count %d", c.Ref)
 		if c.Freed {
@@ -568,7 +576,10 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">flag %s</text>`, cardX+8, y+33, esc(flag))
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">range %s</text>`, cardX+8, y+49, esc(rng))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">owner %s</text>`, cardX+8, y+65, esc(c.Owner))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f"><title>%s</title>owner %s</text>`, cardX+8, y+65, esc(c.Owner), esc(abbrev(c.Owner, 29)))
+		if c.Queue != "" {
+			fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f" data-testid="svg-ioend-queue"><title>%s</title>queue %s</text>`, cardX+8, y+81, esc(queueLong(c)+" — "+ioEndQueueTitle), esc(abbrev(c.Queue, 29)))
+		}
 		b.WriteString(`</g>`)
 	}
 	if len(ends) == 0 {
@@ -578,38 +589,298 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 	return vugu.HTML(b.String())
 }
 
-// queueText describes the block queue and workqueue locations.
+// computeQueues lists the request queue with its bios in flight, the DIO
+// completion workqueue with its pending and running work, the reserved
+// conversion list, the live dios and the journal handle map.
 func (p *PlayState) computeQueues() []kvRow {
 	if p.res == nil || p.st == nil {
 		return nil
 	}
 	tr := p.res.Trace
 	var out []kvRow
-	inflight := 0
-	for i, ts := range p.st.Tasks {
-		if ts.Spawned && ts.Status != trace.TaskDone && tr.Tasks[i].Ctx == trace.CtxHardIRQ {
-			inflight++
+	bios := p.computeBios()
+	for _, l := range tr.Locs {
+		if l.Kind == trace.LocBlockQueue {
+			out = append(out, kvRow{Key: "bios", Label: "bios", Value: fmt.Sprintf("%d in flight on request_queue %s", len(bios), l.Name),
+				Title: "each bio completes later in interrupt context (bi_end_io = dio_bio_end_aio / dio_bio_end_io)"})
 		}
 	}
-	out = append(out, kvRow{Label: "bios in flight", Value: fmt.Sprint(inflight)})
-	for i, l := range tr.Locs {
-		switch l.Kind {
-		case trace.LocWorkqueue, trace.LocBlockQueue:
-			out = append(out, kvRow{Label: l.Kind.String(), Value: l.Name})
-		case trace.LocLockMap:
-			txt, _ := p.lockText(int32(i))
-			out = append(out, kvRow{Label: l.Name, Value: txt})
-		case trace.LocObj:
-			if l.Class == "dio" && p.st.Life[i] == trace.LifeLive {
-				dc := ""
-				for j, m := range tr.Locs {
-					if m.Parent == int32(i) && m.Name == "defer_completion" && p.st.Vals[j] != 0 {
-						dc = ", defer_completion"
-					}
-				}
-				out = append(out, kvRow{Label: l.Name, Value: fmt.Sprintf("refcount %d%s", p.st.Vals[i], dc)})
+	for _, b := range bios {
+		out = append(out, kvRow{Key: "bio", Label: "  bio", Value: b.Name + " · " + b.Status, Changed: strings.HasPrefix(b.Status, "completing"), Title: b.Task})
+	}
+	// s_dio_done_wq: created on the first dio_set_defer_completion.
+	wqs := map[string]bool{}
+	for _, l := range tr.Locs {
+		if l.Kind == trace.LocWorkqueue {
+			wqs[l.Name] = true
+		}
+	}
+	var names []string
+	for n := range wqs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		names = []string{"dio/sda"}
+	}
+	for _, n := range names {
+		var items []kvRow
+		for _, w := range p.ioix.works {
+			if w.wq != n || w.queued > p.step {
+				continue
 			}
+			dn := "?"
+			if w.dio >= 0 {
+				dn = tr.Locs[w.dio].Name
+			}
+			switch {
+			case w.started < 0 || w.started > p.step:
+				items = append(items, kvRow{Key: "work", Label: "  work", Value: w.fn + "(" + dn + ") · pending, queued by " + p.who(w.by), Changed: w.queued == p.step})
+			case w.dio >= 0 && p.live(w.dio):
+				items = append(items, kvRow{Key: "work", Label: "  work", Value: w.fn + "(" + dn + ") · running in " + p.who(w.worker), Changed: w.started == p.step})
+			}
+		}
+		val := "s_dio_done_wq: empty"
+		if len(items) > 0 {
+			val = fmt.Sprintf("s_dio_done_wq: %d work item(s)", len(items))
+		}
+		out = append(out, kvRow{Key: "wq", Label: n, Value: val, Title: "the per-superblock DIO completion workqueue (sb_init_dio_done_wq): deferred dio_complete runs here in process context"})
+		out = append(out, items...)
+	}
+	out = append(out, kvRow{Key: "rsv", Label: "rsv list", Value: "i_rsv_conversion_list: empty (buffered writeback only; DIO never queues here)", Title: "ext4_add_complete_io → rsv_conversion_wq (ext4-rsv-conversion)"})
+	for i, l := range tr.Locs {
+		switch {
+		case l.Kind == trace.LocLockMap:
+			txt, _ := p.lockText(int32(i))
+			out = append(out, kvRow{Key: "lockmap", Label: l.Name, Value: txt})
+		case l.Kind == trace.LocObj && l.Class == "dio" && p.live(int32(i)):
+			v := fmt.Sprintf("refcount %d", p.st.Vals[i])
+			for j, m := range tr.Locs {
+				if m.Parent == int32(i) && m.Name == "defer_completion" && p.st.Vals[j] != 0 {
+					v += ", defer_completion"
+				}
+			}
+			if io, ok := p.ioix.ioOf[int32(i)]; ok {
+				v += " · " + tr.Locs[io].Name
+			}
+			out = append(out, kvRow{Key: "dio", Label: l.Name, Value: v})
 		}
 	}
 	return out
+}
+
+// ioIndex is what the trace says about queues, read once per run: which
+// dio each io_end completes with, every bio (an interrupt task per bio)
+// and every deferred completion queued on a workqueue. The state panels
+// combine it with the reduced state at the cursor.
+type ioIndex struct {
+	dioOf     map[int32]int32 // io_end loc → the dio whose completion drops its last reference
+	ioOf      map[int32]int32 // dio loc → io_end loc
+	dioByName map[string]int32
+	works     []workItem
+	stepStack []int32 // stack node of each step's point (-1 before the first)
+}
+
+// workItem is one queue_work of dio_aio_complete_work (fs/direct-io.c's
+// deferred completion) on s_dio_done_wq.
+type workItem struct {
+	wq      string // workqueue name ("dio/sda")
+	fn      string // the work function
+	dio     int32  // the dio it completes, -1 if unknown
+	by      int32  // the task that queued it (a bio completion)
+	queued  int    // step of queue_work
+	started int    // step a worker picked it (-1: never)
+	worker  int32  // that worker task
+}
+
+var dioNameRe = regexp.MustCompile(`dio#\d+`)
+
+// buildIOIndex reads the trace once. An io_end belongs to the dio its task
+// allocates next (≤ v4.5: ext4_ext_direct_IO makes the io_end, then
+// __blockdev_direct_IO the dio), or to the dio being submitted when the
+// io_end is made inside get_block (v4.6: the first unwritten mapping).
+func buildIOIndex(tr *trace.Trace) *ioIndex {
+	ix := &ioIndex{dioOf: map[int32]int32{}, ioOf: map[int32]int32{}, dioByName: map[string]int32{}}
+	ix.stepStack = make([]int32, tr.Steps+1)
+	for i := range ix.stepStack {
+		ix.stepStack[i] = -1
+	}
+	for i, l := range tr.Locs {
+		if l.Kind == trace.LocObj && l.Class == "dio" {
+			ix.dioByName[l.Name] = int32(i)
+		}
+	}
+	lastStack := map[int32]int32{}  // task → stack of its latest point
+	lastLabel := map[int32]string{} // task → label of its latest point
+	lastDio := map[int32]int32{}    // task → dio it allocated last
+	pendingIO := map[int32]int32{}  // task → io_end waiting for its dio
+	flowWork := map[int64]int{}     // flow id → works index
+	link := func(io, d int32) { ix.dioOf[io], ix.ioOf[d] = d, io }
+	for _, e := range tr.Events {
+		switch e.Kind {
+		case trace.EvStep:
+			lastStack[e.Task], lastLabel[e.Task] = e.Stack, tr.Str(e.Label)
+			if int(e.Step) < len(ix.stepStack) {
+				ix.stepStack[e.Step] = e.Stack
+			}
+		case trace.EvObjNew:
+			if e.Loc < 0 || e.Task < 0 {
+				continue
+			}
+			switch tr.Locs[e.Loc].Class {
+			case "io_end":
+				if d, ok := lastDio[e.Task]; ok && slices.Contains(tr.Stack(lastStack[e.Task]), "do_blockdev_direct_IO") {
+					link(e.Loc, d)
+				} else {
+					pendingIO[e.Task] = e.Loc
+				}
+			case "dio":
+				lastDio[e.Task] = e.Loc
+				if io, ok := pendingIO[e.Task]; ok {
+					link(io, e.Loc)
+					delete(pendingIO, e.Task)
+				}
+			}
+		case trace.EvFlow:
+			lbl := lastLabel[e.Task]
+			if e.New == 0 && strings.HasPrefix(lbl, "queue_work(") {
+				w := workItem{wq: strings.TrimSuffix(strings.TrimPrefix(lbl, "queue_work("), ")"), fn: "dio_aio_complete_work",
+					dio: -1, by: e.Task, queued: int(e.Step), started: -1, worker: -1}
+				if e.Task >= 0 && int(e.Task) < len(tr.Tasks) {
+					if d, ok := ix.dioByName[dioNameRe.FindString(tr.Tasks[e.Task].Name)]; ok {
+						w.dio = d
+					}
+				}
+				flowWork[int64(e.Arg)] = len(ix.works)
+				ix.works = append(ix.works, w)
+			} else if e.New == 1 {
+				if i, ok := flowWork[int64(e.Arg)]; ok {
+					ix.works[i].started, ix.works[i].worker = int(e.Step), e.Task
+				}
+			}
+		}
+	}
+	return ix
+}
+
+// dioLive reports whether object loc exists at the cursor.
+func (p *PlayState) live(loc int32) bool {
+	return loc >= 0 && int(loc) < len(p.st.Life) && p.st.Life[loc] == trace.LifeLive
+}
+
+// ioEndQueue says which queue io_end io is on at the cursor. A DIO io_end
+// is never put on a list itself: it goes wherever its dio's completion
+// goes — nowhere until the last bio completes, then either inline in the
+// interrupt or as dio_aio_complete_work on s_dio_done_wq.
+// i_rsv_conversion_list (ext4_add_complete_io) only takes buffered
+// writeback's io_ends, so it is always empty here.
+func (p *PlayState) ioEndQueue(io int32) (short, long string) {
+	ix := p.ioix
+	if ix == nil {
+		return "none", "none"
+	}
+	d, ok := ix.dioOf[io]
+	if !ok || p.st.Life[d] == trace.LifeUnborn {
+		return "none (no dio yet)", "none: its dio is not allocated yet"
+	}
+	dn := p.res.Trace.Locs[d].Name
+	for _, w := range ix.works {
+		if w.dio != d || w.queued > p.step {
+			continue
+		}
+		if w.started < 0 || w.started > p.step {
+			return w.wq + ": work pending", fmt.Sprintf("s_dio_done_wq (%s): %s(%s) pending, queued by %s", w.wq, w.fn, dn, p.who(w.by))
+		}
+		if p.live(d) {
+			return w.wq + ": running in " + p.who(w.worker), fmt.Sprintf("s_dio_done_wq (%s): %s(%s) running in %s", w.wq, w.fn, dn, p.who(w.worker))
+		}
+	}
+	if p.live(d) {
+		for i, ts := range p.st.Tasks {
+			t := p.res.Trace.Tasks[i]
+			if !ts.Spawned || ts.Status == trace.TaskDone || !t.Ctx.Atomic() || dioNameRe.FindString(t.Name) != dn {
+				continue
+			}
+			if slices.Contains(p.res.Trace.Stack(ts.Stack), "dio_complete") {
+				return "none: inline in " + t.Ctx.String(), fmt.Sprintf("none: %s completes inline in %s (%s)", dn, t.Ctx, t.Name)
+			}
+		}
+		return "none (" + dn + " in flight)", "none: " + dn + " still has bios in flight or is being submitted"
+	}
+	return "none", "none"
+}
+
+// ioEndQueueTitle is the hover text of the queue row.
+const ioEndQueueTitle = "A DIO io_end is never on a list itself. Its last reference drops in dio_complete: inline in the bio's interrupt, " +
+	"or in dio_aio_complete_work queued on the per-superblock s_dio_done_wq (dio/<dev>) when defer_completion is set. " +
+	"i_rsv_conversion_list / rsv_conversion_wq take only buffered writeback's io_ends (ext4_put_io_end_defer), never DIO's."
+
+// bioView is one bio in flight.
+type bioView struct {
+	Name   string // "dio#3/bio1[16+16]"
+	Dio    string
+	Task   string
+	Status string // "in flight" or "completing in hardirq"
+}
+
+// bios lists the bios submitted and not yet completed at the cursor: each
+// is the interrupt task that will run its bi_end_io.
+func (p *PlayState) computeBios() []bioView {
+	tr := p.res.Trace
+	var out []bioView
+	for i, ts := range p.st.Tasks {
+		t := tr.Tasks[i]
+		if !ts.Spawned || ts.Status == trace.TaskDone || !t.Ctx.Atomic() {
+			continue
+		}
+		b := bioView{Name: t.Name, Dio: dioNameRe.FindString(t.Name), Task: t.Name, Status: "in flight"}
+		if j := strings.IndexByte(t.Name, ':'); j >= 0 {
+			b.Name = t.Name[j+1:]
+		}
+		if ts.Label >= 0 {
+			b.Status = "completing in " + t.Ctx.String()
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// taskStack is the stack node shown for task t: for the task that ran the
+// current step, the stack at that step's point (what its label and code
+// line describe); for the others, where they are parked.
+func (p *PlayState) taskStack(t int32) int32 {
+	if ix := p.ioix; ix != nil && p.step > 0 && p.step < len(p.stepTask) && p.stepTask[p.step] == t && p.step < len(ix.stepStack) && ix.stepStack[p.step] >= 0 {
+		return ix.stepStack[p.step]
+	}
+	return p.st.Tasks[t].Stack
+}
+
+// ioFlag is the card's flag text.
+func ioFlag(c objCard) string {
+	for _, r := range c.Rows {
+		if r.Label == "flag" {
+			return r.Value
+		}
+	}
+	return ""
+}
+
+// queueLong is the card's long queue text.
+func queueLong(c objCard) string {
+	for _, r := range c.Rows {
+		if r.Label == "queue" {
+			return r.Value
+		}
+	}
+	return c.Queue
+}
+
+// abbrev cuts s to n runes with an ellipsis (the card is narrow; the
+// hover title has the whole text).
+func abbrev(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

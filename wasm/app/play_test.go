@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -315,5 +316,173 @@ func BenchmarkStepView(b *testing.B) {
 		p.seek(i % n)
 		p.view()
 		i += 37
+	}
+}
+
+// ioEndCard returns the io_end card named name at the cursor.
+func ioEndCard(t *testing.T, p *PlayState, name string) objCard {
+	t.Helper()
+	for _, c := range p.objects("io_end") {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("step %d: no card for %s", p.step, name)
+	return objCard{}
+}
+
+func queueRows(p *PlayState, key string) []kvRow {
+	var out []kvRow
+	for _, r := range p.queues() {
+		if r.Key == key {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// At the seed race's verdict, L's io_end is on no queue: its dio completes
+// inline in the bio's hard interrupt, which is the bug; the bio is in
+// flight, and the running task's stack is the verdict's.
+func TestQueuesAtSeedVerdict(t *testing.T) {
+	p := seedRun(t)
+	v := p.firstV()
+	c := ioEndCard(t, p, "io_end#1")
+	if c.Ref != 0 || !c.Flagged || !strings.HasPrefix(c.Queue, "none: inline in hardirq") {
+		t.Errorf("io_end#1 at the verdict: count %d flagged %v queue %q", c.Ref, c.Flagged, c.Queue)
+	}
+	if !strings.Contains(string(p.pointerSVG()), `data-queue="none: inline in hardirq"`) {
+		t.Error("the pointer panel's card does not show the queue")
+	}
+	bios := queueRows(p, "bio")
+	if len(bios) != 1 || bios[0].Value != "dio#3/bio1[16+16] · completing in hardirq" {
+		t.Errorf("bios in flight at the verdict: %+v", bios)
+	}
+	if w := queueRows(p, "wq"); len(w) != 1 || w[0].Value != "s_dio_done_wq: empty" {
+		t.Errorf("s_dio_done_wq at the verdict: %+v", w)
+	}
+	if r := queueRows(p, "rsv"); len(r) != 1 || !strings.HasPrefix(r[0].Value, "i_rsv_conversion_list: empty") {
+		t.Errorf("i_rsv_conversion_list: %+v", r)
+	}
+	for _, tv := range p.irqTasks() {
+		if tv.Name == v.Task && !slices.Equal(tv.Stack, v.Stack) {
+			t.Errorf("stack of %s at the verdict step: %v, verdict's %v", tv.Name, tv.Stack, v.Stack)
+		}
+	}
+	// The inode panel names the lock holders and counters.
+	keys := map[string]string{}
+	for _, iv := range p.inodes() {
+		for _, r := range iv.Rows {
+			keys[r.Label] = r.Value
+		}
+	}
+	for _, k := range []string{"i_mutex", "i_data_sem", "i_dio_count", "i_unwritten"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("inode panel lacks %s: %v", k, keys)
+		}
+	}
+}
+
+// On jan-fix, L's io_end is flagged and its completion deferred: the card
+// follows the work from pending on s_dio_done_wq to running in a kworker,
+// exactly at the steps the trace's queue_work and worker pick happen.
+func TestQueuesFollowDeferredCompletion(t *testing.T) {
+	p := newPlayState()
+	p.loadExample("race-r1-jan-fix")
+	if err := p.run(-1); err != nil {
+		t.Fatal(err)
+	}
+	var w *workItem
+	for i := range p.ioix.works {
+		if _, ok := p.ioix.ioOf[p.ioix.works[i].dio]; ok {
+			w = &p.ioix.works[i]
+		}
+	}
+	if w == nil {
+		t.Fatalf("no deferred completion of an io_end's dio: %+v", p.ioix.works)
+	}
+	io := p.res.Trace.Locs[p.ioix.ioOf[w.dio]].Name
+	p.seek(w.queued - 1)
+	if c := ioEndCard(t, p, io); strings.Contains(c.Queue, "dio/sda") {
+		t.Errorf("step %d, before queue_work: %q", p.step, c.Queue)
+	}
+	p.seek(w.queued)
+	if c := ioEndCard(t, p, io); c.Queue != "dio/sda: work pending" {
+		t.Errorf("step %d, queue_work: %q", p.step, c.Queue)
+	}
+	if r := queueRows(p, "work"); len(r) == 0 || !strings.Contains(r[len(r)-1].Value, "dio_aio_complete_work(dio#3) · pending") {
+		t.Errorf("workqueue rows at queue_work: %+v", r)
+	}
+	p.seek(w.started)
+	if c := ioEndCard(t, p, io); !strings.HasPrefix(c.Queue, "dio/sda: running in kworker/dio/sda:") {
+		t.Errorf("step %d, worker picked it: %q", p.step, c.Queue)
+	}
+}
+
+// The image choice re-runs the scenario and travels in the share link; an
+// invalid choice says why under the image fields and keeps the run.
+func TestImageChoice(t *testing.T) {
+	p := seedRun(t)
+	im := p.recipe()
+	im.Size = 4 << 20
+	im.BlockSize = 1024
+	im.InodeSize = 0
+	p.setImage(im)
+	if p.imgErr != "" || p.formErr != "" || p.runSc.Image.Size != 4<<20 || p.runSc.Image.BlockSize != 1024 {
+		t.Fatalf("4 MiB / 1 KiB recipe: imgErr %q formErr %q ran on %+v", p.imgErr, p.formErr, p.runSc.Image)
+	}
+	u, err := p.shareLink("http://x/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := newPlayState()
+	q.openFragment(u[strings.Index(u, "#"):])
+	if q.fragErr != "" || q.runSc.Image.BlockSize != 1024 || q.imageSel() != imgMkfs || q.imgSize != "4M" {
+		t.Fatalf("shared: %q %+v sel %s size %s", q.fragErr, q.runSc.Image, q.imageSel(), q.imgSize)
+	}
+	before := p.res
+	im.Size = 512 << 10
+	p.setImage(im)
+	if !strings.Contains(p.imgErr, "$.image.size") || p.res != before {
+		t.Errorf("512 KiB: imgErr %q, run replaced %v", p.imgErr, p.res != before)
+	}
+	p.setImage(scenario.Image{Sample: "sample-ext4.img.zst"})
+	if p.imgErr == "" || p.res != before {
+		t.Errorf("sample: imgErr %q (the model runs recipes only for now)", p.imgErr)
+	}
+	p.setImage(p.recipe())
+	if p.imgErr != "" || p.res == before || p.runSc.Image.BlockSize != 1024 {
+		t.Errorf("back to mkfs: %q, image %+v (want the last recipe)", p.imgErr, p.runSc.Image)
+	}
+}
+
+// The full-size job is in the menu with the page's step limit and the
+// native command; on v4.5-rc3 with seed 1 it reaches the seed's panic
+// before the limit.
+func TestFullSizeExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 30,000-step recorded run")
+	}
+	p := newPlayState()
+	if p.example(fullJob) == nil {
+		t.Fatal("generic-300-full is not offered")
+	}
+	p.loadExample(fullJob)
+	if err := p.run(-1); err != nil {
+		t.Fatal(err)
+	}
+	if p.res.Verdict != "sleep-in-atomic" || p.maxStep() > fullStepsMax {
+		t.Errorf("full size in the page: %s after %d steps", p.res.Verdict, p.maxStep())
+	}
+	if !strings.Contains(p.nativeNote(), "50,000 steps") {
+		t.Errorf("note %q", p.nativeNote())
+	}
+	want := "ext4play run generic-300-full --fio examples/fio/generic-300.fio --kernel v4.5-rc3 --mount dioread_nolock --strategy random --seed 1 --steps 100000000"
+	if got := p.nativeCmd(); got != want {
+		t.Errorf("native command\n%s\nwant\n%s", got, want)
+	}
+	p.loadExample("race-r1-v4.5-rc3")
+	if p.nativeNote() != "" {
+		t.Error("the note shows for the minimal race")
 	}
 }
