@@ -228,6 +228,18 @@ func TestCopyOnWriteModel(t *testing.T) {
 			if i := firstDiff(raw, refs[k].data); i >= 0 {
 				t.Fatalf("seed %d device %d: raw file byte %d differs", seed, k, i)
 			}
+			fd, err := OpenFileDevice(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, len(refs[k].data))
+			if _, err := fd.ReadAt(got, 0); err != nil {
+				t.Fatal(err)
+			}
+			fd.Close()
+			if i := firstDiff(got, refs[k].data); i >= 0 {
+				t.Fatalf("seed %d device %d: FileDevice byte %d differs", seed, k, i)
+			}
 			var z bytes.Buffer
 			if err := d.Save(&z, Zstd); err != nil {
 				t.Fatal(err)
@@ -338,5 +350,59 @@ func TestResetReusesMemory(t *testing.T) {
 	}
 	if want[3*ChunkSize+100] != 2 {
 		t.Errorf("base changed by the clone's writes: %d", want[3*ChunkSize+100])
+	}
+}
+
+// TestConcurrentClones: workers clone one base, write their clones and
+// reset them to the base over and over while others read the base; each
+// worker sees only its own writes (run with -race to check the sharing).
+func TestConcurrentClones(t *testing.T) {
+	base := New(64 * ChunkSize)
+	for i := int64(0); i < 64; i += 3 {
+		base.WriteAt(bytes.Repeat([]byte{byte(i + 1)}, 100+int(i)*50), i*ChunkSize)
+	}
+	want := make([]byte, 64*ChunkSize)
+	base.ReadAt(want, 0)
+	errs := make(chan string, 4)
+	for w := range 4 {
+		go func() {
+			d := base.Clone()
+			got := make([]byte, len(want))
+			for run := range 40 {
+				if run%2 == 1 {
+					d.ResetTo(base)
+				} else {
+					d = base.Clone()
+				}
+				mark := []byte{byte(w + 1), byte(run + 1)}
+				for i := int64(0); i < 64; i += 5 {
+					d.WriteAt(mark, i*ChunkSize+int64(run))
+				}
+				d.ReadAt(got, 0)
+				for i := int64(0); i < 64; i += 5 {
+					p := i*ChunkSize + int64(run)
+					if got[p] != mark[0] || got[p+1] != mark[1] {
+						errs <- "worker sees another's write"
+						return
+					}
+					copy(got[p:p+2], want[p:p+2])
+				}
+				if !bytes.Equal(got, want) {
+					errs <- "clone differs from base beyond its own writes"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+	got := make([]byte, len(want))
+	base.ReadAt(got, 0)
+	if !bytes.Equal(got, want) {
+		t.Error("base changed")
 	}
 }
