@@ -61,8 +61,9 @@ func (m *model) ext4DioRead(t *sim.Task, iocb *kiocb) []byte {
 	}
 	t.Point(lblReadData, sim.Footprint{Loc: in.extents.Loc(), Access: sim.Read})
 	size := in.iSize.Value()
-	// Copy: readFile's buffer is shared and inode_dio_end is a point.
-	data := append([]byte(nil), m.readFile(t, in, op.Offset, max(0, min(op.Length, size-op.Offset)))...)
+	// The job's own buffer: it is checked after inode_dio_end, a point.
+	data := m.arena.readBuf(iocb.job.idx, max(0, min(op.Length, size-op.Offset)))
+	m.readFile(t, in, op.Offset, data)
 	m.inodeDioEnd(t, in)
 	if !m.nolock {
 		in.iMutex.Unlock(t)

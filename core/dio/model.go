@@ -48,7 +48,7 @@ type model struct {
 	// see forgetIOEnd.
 	ioendsHeld []*ioEnd
 	nextIO     int
-	scratch    []byte // readFile's buffer
+	arena      *Arena
 	// short holds the writes that ended short (ENOSPC): fio does not
 	// verify a write that failed, so neither does the model.
 	short map[[2]uint64]bool
@@ -163,22 +163,46 @@ func (m *model) lookup(t *sim.Task, in *inode, lblk, n uint32) (ext4.BlockMap, b
 		in.exts, in.extsValid = exts, true
 	}
 	mp := ext4.BlockMap{LBlk: lblk, Len: n}
-	for _, e := range in.exts {
-		if lblk >= e.LBlk && lblk < e.LBlk+e.Len {
-			off := lblk - e.LBlk
-			mp.PBlk = e.PBlk + uint64(off)
-			mp.Len = min(n, e.Len-off)
-			mp.Flags = ext4.EXT4_MAP_MAPPED
-			if e.Unwritten {
-				mp.Flags = ext4.EXT4_MAP_UNWRITTEN
-			}
+	i := extentIndex(in.exts, lblk)
+	if i < len(in.exts) {
+		e := in.exts[i]
+		if lblk < e.LBlk {
+			mp.Len = min(n, e.LBlk-lblk) // the hole up to the next extent
 			return mp, true
 		}
-		if e.LBlk > lblk {
-			mp.Len = min(mp.Len, e.LBlk-lblk)
+		off := lblk - e.LBlk
+		mp.PBlk = e.PBlk + uint64(off)
+		mp.Len = min(n, e.Len-off)
+		mp.Flags = ext4.EXT4_MAP_MAPPED
+		if e.Unwritten {
+			mp.Flags = ext4.EXT4_MAP_UNWRITTEN
 		}
 	}
 	return mp, true
+}
+
+// extentIndex returns the index of the first extent of exts (sorted, not
+// overlapping, as core/ext4 checks when it loads a tree) that ends after
+// lblk: the one holding lblk if any, else the next one; len(exts) if none.
+func extentIndex(exts []ext4.ExtentInfo, lblk uint32) int {
+	lo, hi := 0, len(exts)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if uint64(exts[mid].LBlk)+uint64(exts[mid].Len) <= uint64(lblk) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// extentOf returns the extent holding lblk.
+func extentOf(exts []ext4.ExtentInfo, lblk uint32) (ext4.ExtentInfo, bool) {
+	if i := extentIndex(exts, lblk); i < len(exts) && exts[i].LBlk <= lblk {
+		return exts[i], true
+	}
+	return ext4.ExtentInfo{}, false
 }
 
 // changed invalidates the lookup snapshot after a change to the extents.
@@ -323,35 +347,63 @@ func (iocb *kiocb) payload() []byte {
 	return b
 }
 
-// readFile reads [off, off+n) of the file through the image as a read
-// would: written extents from their blocks, unwritten extents and holes
-// as zeros (the extent snapshot gives the mapping). buf is reused.
-func (m *model) readFile(t *sim.Task, in *inode, off, n int64) []byte {
-	if cap(m.scratch) < int(n) {
-		m.scratch = make([]byte, n)
-	}
-	buf := m.scratch[:n]
+// readFile reads the file's bytes [off, off+len(buf)) into buf through
+// the image as a read would: written extents from their blocks, unwritten
+// extents and holes as zeros (the extent snapshot gives the mapping).
+func (m *model) readFile(t *sim.Task, in *inode, off int64, buf []byte) {
 	clear(buf)
 	if _, ok := m.lookup(t, in, 0, 1); !ok {
-		return buf
+		return
 	}
 	dev := m.vol.Device()
+	n := int64(len(buf))
 	for pos := off; pos < off+n; {
 		lb := pos / m.bs
 		inBlk := pos % m.bs
 		k := min(m.bs-inBlk, off+n-pos)
-		for _, e := range in.exts {
-			if uint32(lb) >= e.LBlk && uint32(lb) < e.LBlk+e.Len {
-				if !e.Unwritten {
-					p := int64(e.PBlk) + (lb - int64(e.LBlk))
-					if _, err := dev.ReadAt(buf[pos-off:pos-off+k], p*m.bs+inBlk); err != nil {
-						m.internal(t, fmt.Sprintf("reading block %d", p), err)
-					}
-				}
-				break
+		if e, ok := extentOf(in.exts, uint32(lb)); ok && !e.Unwritten {
+			p := int64(e.PBlk) + (lb - int64(e.LBlk))
+			if _, err := dev.ReadAt(buf[pos-off:pos-off+k], p*m.bs+inBlk); err != nil {
+				m.internal(t, fmt.Sprintf("reading block %d", p), err)
 			}
 		}
 		pos += k
 	}
-	return buf
+}
+
+// compareFile compares the file's bytes [off, off+len(want)), as readFile
+// would read them, with want, looking at the device's blocks in place (no
+// copy): whether they are equal, and whether the file's bytes are all
+// zeros. The extent snapshot must be valid (readFile's lookup).
+func (m *model) compareFile(t *sim.Task, in *inode, off int64, want []byte) (equal, zero bool) {
+	equal, zero = true, true
+	dev := m.vol.Device()
+	n := int64(len(want))
+	for pos := off; pos < off+n; {
+		lb := pos / m.bs
+		inBlk := pos % m.bs
+		k := min(m.bs-inBlk, off+n-pos)
+		w := want[pos-off : pos-off+k]
+		if e, ok := extentOf(in.exts, uint32(lb)); ok && !e.Unwritten {
+			p := int64(e.PBlk) + (lb - int64(e.LBlk))
+			err := dev.View(p*m.bs+inBlk, k, func(got []byte) {
+				if equal && string(got) != string(w[:len(got)]) {
+					equal = false
+				}
+				if zero && !allZero(got) {
+					zero = false
+				}
+				w = w[len(got):]
+			})
+			if err != nil {
+				// As readFile: the bytes that could not be read are zeros.
+				m.internal(t, fmt.Sprintf("reading block %d", p), err)
+				equal = equal && allZero(w)
+			}
+		} else if equal && !allZero(w) {
+			equal = false
+		}
+		pos += k
+	}
+	return equal, zero
 }

@@ -123,6 +123,9 @@ type Options struct {
 	// Fsck reads the final image back with core/ext4's reader and reports
 	// every problem it finds as an fsck violation.
 	Fsck bool
+	// Arena, when set, lends the run what earlier runs on this goroutine
+	// left for reuse (see Arena); it does not change the run.
+	Arena *Arena
 }
 
 // Prepared is a scenario ready to run many times: parsed workload, the
@@ -349,6 +352,14 @@ func (c *counting) Choose(ch *sim.Choice) int {
 // image each time it is called, so DFS can call it repeatedly). final,
 // when non-nil, receives the run's volume.
 func (p *Prepared) Program(cont bool, final **ext4.Volume) sim.Program {
+	return p.program(cont, final, nil)
+}
+
+// program is Program drawing buffers from arena a (nil: fresh ones).
+func (p *Prepared) program(cont bool, final **ext4.Volume, a *Arena) sim.Program {
+	if a == nil {
+		a = &Arena{}
+	}
 	return func(s *sim.Sim) {
 		dev := p.base.dev.Clone()
 		vol, err := ext4.OpenVolume(dev)
@@ -359,7 +370,7 @@ func (p *Prepared) Program(cont bool, final **ext4.Volume) sim.Program {
 			*final = vol
 		}
 		m := &model{s: s, v: p.Variant, nolock: p.Scenario.Mount.DioreadNolock, cont: cont, vol: vol,
-			bs: int64(vol.BlockSize()), ioends: map[int32]*ioEnd{}}
+			bs: int64(vol.BlockSize()), ioends: map[int32]*ioEnd{}, arena: a}
 		m.sb = s.NewObj("super_block", "sb")
 		m.journal = s.NewLockMap("jbd2_handle")
 		m.bdev = s.NewBlockQueue("sda", sim.HardIRQ, 0)
@@ -376,13 +387,12 @@ func (p *Prepared) Program(cont bool, final **ext4.Volume) sim.Program {
 		var nextID int32
 		for i, st := range streams {
 			j := st.Job()
-			js := &jobState{job: j, stream: st, in: inodes[j.File], group: j.Group}
+			js := &jobState{job: j, stream: st, in: inodes[j.File], group: j.Group, idx: i}
 			if js.in == nil {
 				continue // a job whose file fio never created (no ops)
 			}
 			js.wq = s.NewWaitQueue(j.Name + ".aio")
 			groupLeft[j.Group]++
-			_ = i
 			s.Spawn(j.Name, sim.Process, func(t *sim.Task) {
 				if js.group > 0 {
 					t.WaitEvent(groupWQ, lblStonewall, func() bool {
@@ -429,7 +439,12 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 	}
 	var vol *ext4.Volume
 	c := &counting{inner: st}
-	sr := sim.Run(p.Program(cont, &vol), sim.Config{Strategy: c, StepsMax: stepsMax, Continue: cont, Record: opts.Record})
+	a := opts.Arena
+	if a == nil {
+		a = NewArena()
+		defer a.Close()
+	}
+	sr := sim.Run(p.program(cont, &vol, a), sim.Config{Strategy: c, StepsMax: stepsMax, Continue: cont, Record: opts.Record, Pool: a.pool})
 	r := &Result{Steps: sr.Steps, Schedule: sr.Schedule, Choices: sr.Schedule.Encode(), Preemptions: c.preemptions,
 		Outcome: sr.Outcome, Trace: sr.Trace, Sim: sr}
 	for i := range sr.Verdicts {

@@ -17,6 +17,7 @@ type jobState struct {
 	wq       *sim.WaitQueue // io_getevents / iodepth slots
 	done     []*kiocb       // completed, not yet reaped by io_getevents
 	group    int
+	idx      int // the job's stream index (its read buffer in the arena)
 }
 
 // kiComplete is the AIO completion (aio_complete via iocb->ki_complete,

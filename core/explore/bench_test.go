@@ -17,10 +17,17 @@ func BenchmarkRun(b *testing.B) {
 			p := prepared(b, name, scenario.KernelJanFix, true)
 			b.ReportAllocs()
 			steps := 0
+			arena := dio.NewArena() // as an explore worker runs
+			defer arena.Close()
+			cpu0 := cpuSeconds()
 			for i := 0; b.Loop(); i++ {
-				steps += p.Run(sim.Random(uint64(i)), dio.Options{}).Steps
+				steps += p.Run(sim.Random(uint64(i)), dio.Options{Arena: arena}).Steps
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+			if cpu := cpuSeconds() - cpu0; cpu0 >= 0 && cpu > 0 {
+				// Per CPU second (GC included): steadier on a shared machine.
+				b.ReportMetric(float64(b.N)/cpu, "runs/cpu-s")
+			}
 			b.ReportMetric(float64(steps)/float64(b.N), "steps/run")
 		})
 	}
@@ -32,6 +39,7 @@ func BenchmarkExplore(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			p := prepared(b, name, scenario.KernelV45rc3, true)
 			runs := 0
+			cpu0 := cpuSeconds()
 			for i := 0; b.Loop(); i++ {
 				st, err := Explore(context.Background(), p, Config{Strategy: scenario.StrategyRandom, Runs: 200, Seed: uint64(i) * 200})
 				if err != nil {
@@ -40,6 +48,9 @@ func BenchmarkExplore(b *testing.B) {
 				runs += st.Runs
 			}
 			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+			if cpu := cpuSeconds() - cpu0; cpu0 >= 0 && cpu > 0 {
+				b.ReportMetric(float64(runs)/cpu, "runs/cpu-s")
+			}
 		})
 	}
 }

@@ -142,12 +142,14 @@ func exploreParallel(ctx context.Context, p *dio.Prepared, cfg Config) *Stats {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			arena := dio.NewArena() // this worker's runs reuse coroutines and buffers
+			defer arena.Close()
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= cfg.Runs || (cfg.StopAtFirst && int64(i) > firstFail.Load()) {
 					return
 				}
-				r := p.Run(cfg.strategy(p, i), dio.Options{})
+				r := p.Run(cfg.strategy(p, i), dio.Options{Arena: arena})
 				verdicts[i], done[i] = r.Verdict, true
 				if cfg.wanted(r.Verdict) {
 					mu.Lock()

@@ -20,6 +20,7 @@ type Explorer struct {
 	elapsed  time.Duration
 	canceled atomic.Bool
 	finished bool
+	arena    *dio.Arena // closed when the exploration finishes
 }
 
 // Progress is the state after a Next call.
@@ -55,7 +56,10 @@ func (e *Explorer) Next(k int) Progress {
 			e.finished = true
 			break
 		}
-		r := e.p.Run(e.cfg.strategy(e.p, e.next), dio.Options{})
+		if e.arena == nil {
+			e.arena = dio.NewArena()
+		}
+		r := e.p.Run(e.cfg.strategy(e.p, e.next), dio.Options{Arena: e.arena})
 		e.st.Runs++
 		if r.Verdict == "clean" {
 			e.st.Clean++
@@ -73,6 +77,10 @@ func (e *Explorer) Next(k int) Progress {
 	}
 	if e.next >= e.cfg.Runs || e.canceled.Load() {
 		e.finished = true
+	}
+	if e.finished && e.arena != nil {
+		e.arena.Close()
+		e.arena = nil
 	}
 	e.elapsed += time.Since(start)
 	e.st.Elapsed = e.elapsed

@@ -94,10 +94,12 @@ func Minimise(p *dio.Prepared, f *Failure, budget int) {
 	best := f.Result
 	runs := 0
 	var tids []int32
+	arena := dio.NewArena()
+	defer arena.Close()
 	try := func(st sim.Strategy) (*dio.Result, []int, bool) {
 		runs++
 		rec := &recorder{inner: st}
-		r := p.Run(rec, dio.Options{})
+		r := p.Run(rec, dio.Options{Arena: arena})
 		if r.Verdict == kind {
 			tids = rec.tids
 		}
@@ -162,7 +164,7 @@ func Minimise(p *dio.Prepared, f *Failure, budget int) {
 		}
 	}
 	// Re-record the final schedule exactly as a plain replay sees it.
-	final := p.Run(sim.Replay(best.Schedule), dio.Options{})
+	final := p.Run(sim.Replay(best.Schedule), dio.Options{Arena: arena})
 	runs++
 	if final.Verdict == kind {
 		best = final

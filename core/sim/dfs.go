@@ -86,6 +86,11 @@ func DFS(prog Program, cfg DFSConfig) *DFSResult {
 	}
 	d := &dfsRun{cfg: cfg}
 	res := &DFSResult{}
+	if cfg.Pool == nil {
+		// Every run of the search on this goroutine shares coroutines.
+		cfg.Pool = NewPool()
+		defer cfg.Pool.Close()
+	}
 	for res.Runs+res.Pruned < cfg.RunsMax {
 		d.steps = d.steps[:0]
 		d.clocks = d.clocks[:0]

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"iter"
 	"runtime/debug"
 	"strings"
 
@@ -67,6 +66,10 @@ type Config struct {
 	Continue  bool     // collect every verdict instead of stopping at the first
 	Record    bool     // record a trace (Result.Trace)
 	NoLockdep bool     // skip lock-order (circular dependency) checking
+	// Pool, when set, lends the run its task coroutines and takes them
+	// back at the end, so the next run on the same goroutine starts
+	// without creating any; nil: a private pool, closed when the run ends.
+	Pool *Pool
 
 	noInline bool // tests: always switch back to the loop between steps
 }
@@ -147,9 +150,11 @@ type killSignal struct{}  // unwinds a task after a BUG (the kernel oopses it)
 // Sim is one run of a program. Model code gets it from Program and through
 // Task.Sim; it is not safe for use from other goroutines.
 type Sim struct {
-	cfg   Config
-	strat Strategy
-	dfs   *dfsRun
+	cfg      Config
+	strat    Strategy
+	dfs      *dfsRun
+	pool     *Pool
+	ownsPool bool // the pool is the run's own: close it in finish
 
 	// tasks holds every task ever spawned, indexed by id, only when the
 	// run keeps its history (Record or DFS); otherwise finished tasks are
@@ -254,6 +259,10 @@ func newSim(cfg Config) *Sim {
 	if s.strat == nil {
 		s.strat = Replay(nil)
 	}
+	s.pool = cfg.Pool
+	if s.pool == nil {
+		s.pool, s.ownsPool = NewPool(), true
+	}
 	if cfg.Record {
 		s.rec = &trace.Trace{Events: make([]trace.Event, 0, 1024)}
 	}
@@ -295,9 +304,8 @@ func (s *Sim) loop() {
 			// task itself, the open step is already that task's.
 			s.endStep(t)
 		}
-		if t.status == trace.TaskDone && t.stop != nil {
-			t.stop() // release the parked coroutine now, not at the end of the run
-			t.stop = nil
+		if t.status == trace.TaskDone && t.co != nil {
+			s.pool.putCoro(t) // the coroutine serves the next task
 		}
 		switch {
 		case s.next != nil:
@@ -416,7 +424,7 @@ func (s *Sim) collect() {
 func (s *Sim) resume(t *Task) {
 	prev := s.cur
 	s.cur = t
-	t.next()
+	t.co.next()
 	s.cur = prev
 }
 
@@ -432,12 +440,19 @@ func (s *Sim) finish() *Result {
 		running = s.live // finished tasks were stopped in loop or Spawn
 	}
 	for _, t := range running {
-		if t.stop != nil {
-			if t.status != trace.TaskDone {
-				t.aborting = true
-			}
-			t.stop()
+		if t.co == nil {
+			continue
 		}
+		if t.status != trace.TaskDone {
+			// Unwind the task's stack (abortSignal from park); its
+			// coroutine then parks, free for the pool.
+			t.aborting = true
+			s.resume(t)
+		}
+		s.pool.putCoro(t)
+	}
+	if s.ownsPool {
+		s.pool.Close()
 	}
 	if s.outcome == OutcomeOK && len(s.verdicts) > 0 {
 		s.outcome = OutcomeVerdict
@@ -622,9 +637,7 @@ type Task struct {
 	status trace.TaskStatus
 	fn     func(t *Task)
 
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
+	co *coro // the coroutine running fn; nil once the task is done
 
 	label    string // the pending (or current) point
 	fp       Footprint
@@ -671,25 +684,12 @@ func (s *Sim) Spawn(name string, ctx Context, fn func(t *Task)) *Task {
 		s.dfs.spawned(t)
 	}
 	s.emit(trace.Event{Kind: trace.EvSpawn, Task: t.id, Loc: -1, Arg: parent})
-	t.next, t.stop = iter.Pull(t.body)
+	s.pool.getCoro(t)
 	s.resume(t)
 	if t.status == trace.TaskDone {
-		t.stop() // finished in its prologue
-		t.stop = nil
+		s.pool.putCoro(t) // finished in its prologue
 	}
 	return t
-}
-
-// body is the coroutine: the task's function under a recover that turns
-// model panics into verdicts and end-of-task checks.
-func (t *Task) body(yield func(struct{}) bool) {
-	t.yield = yield
-	t.runFn()
-	if !t.aborting {
-		// Park instead of returning: a coroutine that finishes costs a trip
-		// through the Go scheduler (~5µs), one stopped while parked ~1µs.
-		yield(struct{}{})
-	}
 }
 
 func (t *Task) runFn() {
@@ -796,7 +796,7 @@ func (t *Task) park() {
 			s.next = next
 		}
 	}
-	if !t.yield(struct{}{}) {
+	if !t.co.yield(struct{}{}) || t.aborting {
 		t.aborting = true
 		panic(abortSignal{})
 	}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package explore
+
+func cpuSeconds() float64 { return -1 }
