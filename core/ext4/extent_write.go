@@ -131,18 +131,21 @@ func (t *xtree) lookup(lblk uint32) (int, int) {
 }
 
 // cut removes [lo, hi) from the extent list, splitting extents that
-// straddle the edges, and returns the removed pieces. Only the extents
-// overlapping the range are touched.
-func (t *xtree) cut(lo, hi uint64) []xent {
+// straddle the edges, and appends the removed pieces to removed. Only the
+// extents overlapping the range are touched, in place.
+func (t *xtree) cut(lo, hi uint64, removed []xent) []xent {
 	i := sort.Search(len(t.exts), func(i int) bool { return t.exts[i].end() > lo })
 	j := i
 	for j < len(t.exts) && uint64(t.exts[j].lblk) < hi {
 		j++
 	}
 	if i == j {
-		return nil
+		return removed
 	}
-	var keep, removed []xent
+	// Only the first extent can start before lo and only the last can end
+	// after hi, so at most two pieces stay.
+	var keepBuf [2]xent
+	keep := keepBuf[:0]
 	for _, e := range t.exts[i:j] {
 		if uint64(e.lblk) < lo {
 			keep = append(keep, xent{e.lblk, uint32(lo - uint64(e.lblk)), e.pblk, e.unwritten})
@@ -153,7 +156,14 @@ func (t *xtree) cut(lo, hi uint64) []xent {
 			keep = append(keep, xent{uint32(hi), uint32(e.end() - hi), e.pblk + (hi - uint64(e.lblk)), e.unwritten})
 		}
 	}
-	t.exts = append(t.exts[:i], append(keep, t.exts[j:]...)...)
+	old := len(t.exts)
+	n := old - (j - i) + len(keep)
+	for len(t.exts) < n {
+		t.exts = append(t.exts, xent{})
+	}
+	copy(t.exts[i+len(keep):], t.exts[j:old])
+	copy(t.exts[i:], keep)
+	t.exts = t.exts[:n]
 	return removed
 }
 
@@ -220,6 +230,13 @@ func splitLong(exts []xent) []xent {
 	return out
 }
 
+// xnode is one node of an extent tree being stored: its first logical
+// block and its entries.
+type xnode struct {
+	first   uint32
+	entries [][ExtentEntrySize]byte
+}
+
 // storeExtents writes the list back as a tree (ext4_ext_insert_extent /
 // ext4_ext_grow_indepth / ext4_ext_rm_idx in effect), updates i_block and
 // i_blocks, and frees or allocates tree blocks as the shape needs. The
@@ -238,12 +255,9 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 	t.exts = splitLong(t.exts)
 	perNode := int((v.bs - ExtentEntrySize) / ExtentEntrySize)
 	// Shape: level 0 = leaves; build upwards until the top fits in i_block.
-	type node struct {
-		first   uint32
-		entries [][ExtentEntrySize]byte
-	}
-	var levels [][]node
-	var cur []node
+	var levelsBuf [EXT4_MAX_EXTENT_DEPTH + 1][]xnode
+	levels := levelsBuf[:0]
+	var cur []xnode
 	// Leaves.
 	{
 		// Scratch slices of the volume: they are not kept past this call
@@ -264,10 +278,13 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 		if len(entries) <= 4 {
 			return v.finishTree(ino, in, t, entries, 0)
 		}
+		leaves := v.leaves[:0]
 		for i := 0; i < len(entries); i += perNode {
 			j := min(i+perNode, len(entries))
-			cur = append(cur, node{first: firsts[i], entries: entries[i:j]})
+			leaves = append(leaves, xnode{first: firsts[i], entries: entries[i:j]})
 		}
+		defer func() { v.leaves = leaves[:0] }()
+		cur = leaves
 	}
 	depth := 0
 	for {
@@ -281,10 +298,10 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 		if len(cur) <= 4 {
 			break
 		}
-		var up []node
+		var up []xnode
 		for i := 0; i < len(cur); i += perNode {
 			j := min(i+perNode, len(cur))
-			up = append(up, node{first: cur[i].first, entries: make([][ExtentEntrySize]byte, j-i)})
+			up = append(up, xnode{first: cur[i].first, entries: make([][ExtentEntrySize]byte, j-i)})
 		}
 		cur = up
 	}
@@ -293,7 +310,8 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 	for _, l := range levels {
 		need += len(l)
 	}
-	blocks := append([]uint64(nil), t.blocks...)
+	blocks := append(v.treeBlk[:0], t.blocks...)
+	defer func() { v.treeBlk = blocks[:0] }()
 	var surplus []uint64
 	if len(blocks) > need {
 		surplus = blocks[need:]
@@ -315,14 +333,14 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 		blocks = append(blocks, b)
 		goal = b + 1
 	}
-	// Blocks per level, bottom-up assignment from the list.
+	// Blocks per level, assigned from the list top level first, so each
+	// level's blocks are one run of the list.
+	var blkOfBuf [EXT4_MAX_EXTENT_DEPTH + 1][]uint64
+	blkOf := blkOfBuf[:len(levels)]
 	bi := 0
-	blkOf := make([][]uint64, len(levels))
 	for li := len(levels) - 1; li >= 0; li-- {
-		for range levels[li] {
-			blkOf[li] = append(blkOf[li], blocks[bi])
-			bi++
-		}
+		blkOf[li] = blocks[bi : bi+len(levels[li])]
+		bi += len(levels[li])
 	}
 	seed := v.cs.InodeSeed(ino, in.Generation)
 	buf := v.scratchBlock() // the device copies, so one buffer serves every node
@@ -368,7 +386,8 @@ func (v *Volume) storeTree(ino uint32, in *Inode, t *xtree) error {
 			return err
 		}
 	}
-	t.blocks = blocks
+	// blocks is scratch: the tree keeps a copy, in its own array.
+	t.blocks = append(t.blocks[:0], blocks...)
 	return v.finishTree(ino, in, t, rootEntries, len(levels))
 }
 

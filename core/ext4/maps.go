@@ -174,7 +174,7 @@ func (v *Volume) mapBlocks(ino uint32, lblk, length uint32, flags GetBlocksFlags
 		case flags&EXT4_GET_BLOCKS_PRE_IO != 0:
 			// ext4_split_convert_extents: the request stands alone, still
 			// unwritten, and is not merged back (PRE_IO skips merging).
-			t.cut(uint64(lblk), uint64(lblk)+uint64(m.Len))
+			v.cutBuf = t.cut(uint64(lblk), uint64(lblk)+uint64(m.Len), v.cutBuf[:0])
 			t.insert(xent{lblk, m.Len, m.PBlk, true})
 			if err := v.storeExtents(ino, in, t); err != nil {
 				return m, err
@@ -262,7 +262,8 @@ func (v *Volume) mapBlocks(ino uint32, lblk, length uint32, flags GetBlocksFlags
 // with neighbours of the same kind unless PRE_IO.
 func (v *Volume) setKind(ino uint32, in *Inode, t *xtree, lblk, n uint32, unwritten bool, flags GetBlocksFlags) error {
 	lo, hi := uint64(lblk), uint64(lblk)+uint64(n)
-	pieces := t.cut(lo, hi)
+	pieces := t.cut(lo, hi, v.cutBuf[:0])
+	v.cutBuf = pieces
 	for _, p := range pieces {
 		p.unwritten = unwritten
 		t.insert(p)

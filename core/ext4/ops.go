@@ -465,7 +465,8 @@ func (v *Volume) truncateBlocks(ino uint32, in *Inode, from uint64) error {
 // new leaf when a punch splits an extent) leaves nothing referenced and
 // free at once.
 func (v *Volume) removeAndStore(ino uint32, in *Inode, t *xtree, lo, hi uint64) error {
-	removed := t.cut(lo, hi)
+	removed := t.cut(lo, hi, v.cutBuf[:0])
+	v.cutBuf = removed
 	if err := v.storeExtents(ino, in, t); err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ type Volume struct {
 	gdBlks  []uint32
 	entries [][ExtentEntrySize]byte
 	firsts  []uint32
+	leaves  []xnode
+	treeBlk []uint64
+	cutBuf  []xent
 	bmFree  [][]byte
 	// opened is the superblock and descriptor table as last decoded, so
 	// Reset to an unchanged base decodes nothing.
