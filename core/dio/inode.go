@@ -322,13 +322,17 @@ func (m *model) verifyWrite(t *sim.Task, iocb *kiocb) {
 	// them out; a snapshot that cannot be loaded reads as zeros, as a
 	// read through readFile would.
 	_, snapOK := m.lookup(t, in, 0, 1)
-	exts := in.exts
 	var zeros, wrong, unwritten []int64
+	var cur ext4.BlockMap // the mapping of the last block looked up
 	for b := first; b < first+nblk; b++ {
 		if in.owner[b] != iocb.id {
 			continue
 		}
-		if extentUnwritten(exts, uint32(b)) {
+		if snapOK && (uint32(b) < cur.LBlk || uint32(b) >= cur.LBlk+cur.Len) {
+			cur, _ = m.lookup(t, in, uint32(b), uint32(first+nblk-b))
+			cur.Len = max(cur.Len, 1)
+		}
+		if snapOK && cur.Flags&ext4.EXT4_MAP_UNWRITTEN != 0 {
 			unwritten = append(unwritten, b)
 		}
 		lo := (b - first) * m.bs
@@ -361,11 +365,6 @@ func (m *model) verifyWrite(t *sim.Task, iocb *kiocb) {
 	if len(unwritten) > 0 {
 		t.Fail("unconverted-unwritten", fmt.Sprintf("%s completed (ki_complete) but logical blocks %v of %s are still unwritten", iocb.desc, unwritten, in.name), iocb.desc)
 	}
-}
-
-func extentUnwritten(exts []ext4.ExtentInfo, b uint32) bool {
-	e, ok := extentOf(exts, b)
-	return ok && e.Unwritten
 }
 
 func allZero(b []byte) bool {

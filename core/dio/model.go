@@ -76,6 +76,7 @@ type inode struct {
 	esCached   []bool            // per logical block: in the ES cache
 	exts       []ext4.ExtentInfo // snapshot of the extent tree for lookups
 	extsValid  bool
+	bigTree    bool // more than snapshotExtentsMax extents: look up through core/ext4
 	owner      []int32 // per logical block: the write whose data is there (0 = none)
 }
 
@@ -148,19 +149,38 @@ func (in *inode) esRemove(lblk, n uint32) {
 	}
 }
 
+// snapshotExtentsMax bounds the extent snapshot: copying the tree after
+// every change is cheap for the few extents of a browser-sized scenario
+// and quadratic for the full-size job's thousands, which look up through
+// core/ext4's cached tree instead (a binary search there too).
+var snapshotExtentsMax = 256
+
 // lookup maps [lblk, lblk+n) without changing anything, as
 // ext4_ext_map_blocks does without CREATE: the extent holding lblk
 // (MAPPED, or UNWRITTEN without MAPPED) or the hole up to the next one.
-// It reads a snapshot of the extent tree taken after the last change, so
-// lookups do not go through core/ext4's flushing MapBlocks.
+// It reads a snapshot of the extent tree taken after the last change, or
+// for a big tree asks core/ext4 (a lookup-only MapBlocks, which changes
+// and writes nothing); both give the same answer.
 func (m *model) lookup(t *sim.Task, in *inode, lblk, n uint32) (ext4.BlockMap, bool) {
-	if !in.extsValid {
+	if !in.extsValid && !in.bigTree {
 		exts, err := m.vol.Extents(in.ino)
 		if err != nil {
 			m.internal(t, "ext4_ext_map_blocks lookup", err)
 			return ext4.BlockMap{LBlk: lblk}, false
 		}
-		in.exts, in.extsValid = exts, true
+		if len(exts) > snapshotExtentsMax {
+			in.bigTree, in.exts = true, nil
+		} else {
+			in.exts, in.extsValid = exts, true
+		}
+	}
+	if in.bigTree {
+		mp, err := m.vol.MapBlocks(in.ino, lblk, n, 0)
+		if err != nil {
+			m.internal(t, "ext4_ext_map_blocks lookup", err)
+			return ext4.BlockMap{LBlk: lblk}, false
+		}
+		return mp, true
 	}
 	mp := ext4.BlockMap{LBlk: lblk, Len: n}
 	i := extentIndex(in.exts, lblk)
@@ -197,13 +217,7 @@ func extentIndex(exts []ext4.ExtentInfo, lblk uint32) int {
 	return lo
 }
 
-// extentOf returns the extent holding lblk.
-func extentOf(exts []ext4.ExtentInfo, lblk uint32) (ext4.ExtentInfo, bool) {
-	if i := extentIndex(exts, lblk); i < len(exts) && exts[i].LBlk <= lblk {
-		return exts[i], true
-	}
-	return ext4.ExtentInfo{}, false
-}
+
 
 // changed invalidates the lookup snapshot after a change to the extents.
 func (in *inode) changed() {
@@ -356,19 +370,28 @@ func (m *model) readFile(t *sim.Task, in *inode, off int64, buf []byte) {
 		return
 	}
 	dev := m.vol.Device()
-	n := int64(len(buf))
-	for pos := off; pos < off+n; {
-		lb := pos / m.bs
-		inBlk := pos % m.bs
-		k := min(m.bs-inBlk, off+n-pos)
-		if e, ok := extentOf(in.exts, uint32(lb)); ok && !e.Unwritten {
-			p := int64(e.PBlk) + (lb - int64(e.LBlk))
-			if _, err := dev.ReadAt(buf[pos-off:pos-off+k], p*m.bs+inBlk); err != nil {
-				m.internal(t, fmt.Sprintf("reading block %d", p), err)
+	end := off + int64(len(buf))
+	for pos := off; pos < end; {
+		mp, runEnd, ok := m.runAt(t, in, pos, end)
+		if !ok {
+			return
+		}
+		if mp.Flags&ext4.EXT4_MAP_MAPPED != 0 {
+			if _, err := dev.ReadAt(buf[pos-off:runEnd-off], int64(mp.PBlk)*m.bs+pos%m.bs); err != nil {
+				m.internal(t, fmt.Sprintf("reading block %d", mp.PBlk), err)
 			}
 		}
-		pos += k
+		pos = runEnd
 	}
+}
+
+// runAt maps the file bytes from pos (before end): the mapping of pos's
+// block and where the bytes it covers end (at most end).
+func (m *model) runAt(t *sim.Task, in *inode, pos, end int64) (ext4.BlockMap, int64, bool) {
+	lb := pos / m.bs
+	nblk := (end-1)/m.bs - lb + 1
+	mp, ok := m.lookup(t, in, uint32(lb), uint32(nblk))
+	return mp, min(end, (lb+int64(max(mp.Len, 1)))*m.bs), ok
 }
 
 // compareFile compares the file's bytes [off, off+len(want)), as readFile
@@ -378,15 +401,16 @@ func (m *model) readFile(t *sim.Task, in *inode, off int64, buf []byte) {
 func (m *model) compareFile(t *sim.Task, in *inode, off int64, want []byte) (equal, zero bool) {
 	equal, zero = true, true
 	dev := m.vol.Device()
-	n := int64(len(want))
-	for pos := off; pos < off+n; {
-		lb := pos / m.bs
-		inBlk := pos % m.bs
-		k := min(m.bs-inBlk, off+n-pos)
-		w := want[pos-off : pos-off+k]
-		if e, ok := extentOf(in.exts, uint32(lb)); ok && !e.Unwritten {
-			p := int64(e.PBlk) + (lb - int64(e.LBlk))
-			err := dev.View(p*m.bs+inBlk, k, func(got []byte) {
+	end := off + int64(len(want))
+	for pos := off; pos < end; {
+		mp, runEnd, ok := m.runAt(t, in, pos, end)
+		if !ok {
+			return allZero(want[pos-off:]) && equal, zero
+		}
+		w := want[pos-off : runEnd-off]
+		if mp.Flags&ext4.EXT4_MAP_MAPPED != 0 {
+			p := int64(mp.PBlk)
+			err := dev.View(p*m.bs+pos%m.bs, runEnd-pos, func(got []byte) {
 				if equal && string(got) != string(w[:len(got)]) {
 					equal = false
 				}
@@ -403,7 +427,7 @@ func (m *model) compareFile(t *sim.Task, in *inode, off int64, want []byte) (equ
 		} else if equal && !allZero(w) {
 			equal = false
 		}
-		pos += k
+		pos = runEnd
 	}
 	return equal, zero
 }

@@ -1,0 +1,33 @@
+package dio
+
+import (
+	"testing"
+
+	"ext4play/core/scenario"
+	"ext4play/core/sim"
+)
+
+// The two ways the model looks up extents (its snapshot, or core/ext4's
+// lookup-only MapBlocks for big trees) give the same runs: same schedule,
+// steps and verdicts, also when continuing past the first BUG.
+func TestLookupPathsAgree(t *testing.T) {
+	for _, name := range []string{scenario.DefaultExample, "punch-vs-dio", "falloc-vs-dio"} {
+		p := example(t, name, scenario.KernelV45rc3, true)
+		for seed := uint64(0); seed < 25; seed++ {
+			a := p.Run(sim.Random(seed), Options{Continue: true})
+			old := snapshotExtentsMax
+			snapshotExtentsMax = -1 // every tree is "big"
+			b := p.Run(sim.Random(seed), Options{Continue: true})
+			snapshotExtentsMax = old
+			if a.Choices != b.Choices || a.Steps != b.Steps || len(a.Violations) != len(b.Violations) {
+				t.Fatalf("%s seed %d: snapshot %s/%d steps/%d violations, core/ext4 %s/%d/%d", name, seed,
+					a.Verdict, a.Steps, len(a.Violations), b.Verdict, b.Steps, len(b.Violations))
+			}
+			for i := range a.Violations {
+				if a.Violations[i].Message != b.Violations[i].Message || a.Violations[i].Step != b.Violations[i].Step {
+					t.Fatalf("%s seed %d: violation %d differs:\n%+v\n%+v", name, seed, i, a.Violations[i], b.Violations[i])
+				}
+			}
+		}
+	}
+}
