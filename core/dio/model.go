@@ -76,7 +76,7 @@ type inode struct {
 	esCached   []bool            // per logical block: in the ES cache
 	exts       []ext4.ExtentInfo // snapshot of the extent tree for lookups
 	extsValid  bool
-	bigTree    bool // more than snapshotExtentsMax extents: look up through core/ext4
+	bigTree    bool    // more than snapshotExtentsMax extents: look up through core/ext4
 	owner      []int32 // per logical block: the write whose data is there (0 = none)
 }
 
@@ -216,8 +216,6 @@ func extentIndex(exts []ext4.ExtentInfo, lblk uint32) int {
 	}
 	return lo
 }
-
-
 
 // changed invalidates the lookup snapshot after a change to the extents.
 func (in *inode) changed() {
