@@ -69,8 +69,17 @@ func DecodeInode(b []byte, recSize int) (*Inode, error) {
 	if recSize < EXT4_GOOD_OLD_INODE_SIZE || len(b) < recSize {
 		return nil, fmt.Errorf("%w: inode record of %d bytes (have %d)", ErrCorrupt, recSize, len(b))
 	}
+	in := new(Inode)
+	return in, decodeInodeInto(in, b, recSize)
+}
+
+// decodeInodeInto is DecodeInode into caller memory.
+func decodeInodeInto(in *Inode, b []byte, recSize int) error {
+	if recSize < EXT4_GOOD_OLD_INODE_SIZE || len(b) < recSize {
+		return fmt.Errorf("%w: inode record of %d bytes (have %d)", ErrCorrupt, recSize, len(b))
+	}
 	le := binary.LittleEndian
-	in := &Inode{
+	*in = Inode{
 		Mode:        FileMode(le.Uint16(b[0x00:])),
 		UIDLo:       le.Uint16(b[0x02:]),
 		SizeLo:      le.Uint32(b[0x04:]),
@@ -98,12 +107,12 @@ func DecodeInode(b []byte, recSize int) (*Inode, error) {
 		in.Block[i] = le.Uint32(b[0x28+4*i:])
 	}
 	if recSize <= EXT4_GOOD_OLD_INODE_SIZE {
-		return in, nil
+		return nil
 	}
 	in.ExtraIsize = le.Uint16(b[0x80:])
 	end := EXT4_GOOD_OLD_INODE_SIZE + int(in.ExtraIsize)
 	if end > recSize || in.ExtraIsize&3 != 0 {
-		return in, fmt.Errorf("%w: i_extra_isize %d does not fit a %d-byte inode", ErrCorrupt, in.ExtraIsize, recSize)
+		return fmt.Errorf("%w: i_extra_isize %d does not fit a %d-byte inode", ErrCorrupt, in.ExtraIsize, recSize)
 	}
 	get := func(off int) uint32 {
 		if off+4 <= end {
@@ -121,7 +130,7 @@ func DecodeInode(b []byte, recSize int) (*Inode, error) {
 	in.CrtimeExtra = get(0x94)
 	in.VersionHi = get(0x98)
 	in.Projid = get(0x9C)
-	return in, nil
+	return nil
 }
 
 // Encode writes the inode into b[:recSize]. Bytes of the record this struct

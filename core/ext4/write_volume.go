@@ -51,6 +51,7 @@ type Volume struct {
 	leaves  []xnode
 	treeBlk []uint64
 	cutBuf  []xent
+	inodes  []Inode // readInode's slab
 	bmFree  [][]byte
 	// opened is the superblock and descriptor table as last decoded, so
 	// Reset to an unchanged base decodes nothing.
@@ -499,7 +500,29 @@ func (v *Volume) readInode(ino uint32) (*Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return DecodeInode(rec, int(v.isz))
+	// Inodes come from a slab: an operation decodes a few, and one
+	// allocation per decode was most of what a run still allocated.
+	if len(v.inodes) == 0 {
+		v.inodes = make([]Inode, inodeSlab)
+	}
+	in := &v.inodes[0]
+	v.inodes = v.inodes[1:]
+	if err := decodeInodeInto(in, rec, int(v.isz)); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// inodeSlab is how many inodes readInode allocates at once.
+const inodeSlab = 32
+
+// StatInto is Stat into caller memory: it decodes inode ino into in.
+func (v *Volume) StatInto(ino uint32, in *Inode) error {
+	rec, _, _, err := v.readRecord(ino)
+	if err != nil {
+		return err
+	}
+	return decodeInodeInto(in, rec, int(v.isz))
 }
 
 // readRecord reads inode ino's raw record into v's scratch record (only
