@@ -138,7 +138,9 @@ func (m *model) ext4ConvertUnwrittenExtents(t *sim.Task, in *inode, off, size in
 	t.Enter("ext4_convert_unwritten_extents")
 	defer t.Exit()
 	var objs []string
-	if io != nil {
+	if io != nil && (t.InAtomic() || t.IRQsDisabled()) {
+		// Only a verdict names them (might_sleep, check_irqs_on), and
+		// only in atomic context; the context does not change here.
 		objs = []string{io.describe(), fmt.Sprintf("converting %s bytes [%d, %d)", in.name, off, off+size)}
 	}
 	if size <= 0 {

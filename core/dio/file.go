@@ -87,5 +87,5 @@ func (m *model) checkRead(t *sim.Task, iocb *kiocb, got []byte) {
 		what = "zeros"
 	}
 	t.Fail("data-verify", fmt.Sprintf("fio: verify failed: %s read %s at offset %d (+%d) where write #%d of job %s had completed",
-		iocb.desc, what, op.Offset, op.Length, op.Data.Seq, op.Data.JobName), iocb.desc)
+		iocb.desc(), what, op.Offset, op.Length, op.Data.Seq, op.Data.JobName), iocb.desc())
 }

@@ -77,7 +77,7 @@ func (m *model) ext4ExtDirectIO(t *sim.Task, iocb *kiocb) int64 {
 		in.iPrivate.StoreAs(t, lblStoreNullStart, -1)
 		m.sweepIOEnds()
 		if iocb.async {
-			io = m.ext4InitIOEnd(t, in, iocb.desc)
+			io = m.ext4InitIOEnd(t, in, iocb)
 			iocb.private = m.ext4GetIOEnd(t, io)
 			in.iPrivate.StoreAs(t, lblStoreIOEnd, int64(io.obj.Loc()))
 			m.sweepIOEnds()
@@ -182,7 +182,7 @@ func (m *model) getBlock(t *sim.Task, d *dio, gb getBlockFn, lblk, n uint32) buf
 		bh.private = d.private
 		if bh.ok && bh.mp.Flags&ext4.EXT4_MAP_UNWRITTEN != 0 {
 			if bh.private == nil {
-				io := m.ext4InitIOEnd(t, in, d.iocb.desc)
+				io := m.ext4InitIOEnd(t, in, d.iocb)
 				t.Point(lblBPrivateSet, sim.Footprint{Loc: io.obj.Loc(), Access: sim.Write})
 				bh.private = io
 				m.ext4SetIOUnwrittenFlag(t, in, io)
@@ -356,14 +356,14 @@ func (m *model) verifyWrite(t *sim.Task, iocb *kiocb) {
 	}
 	if len(zeros)+len(wrong) > 0 {
 		msg := fmt.Sprintf("fio: verify failed for %s: %d block(s) read back as zeros %v, %d with other data %v after the write completed successfully",
-			iocb.desc, len(zeros), zeros, len(wrong), wrong)
+			iocb.desc(), len(zeros), zeros, len(wrong), wrong)
 		if len(unwritten) > 0 {
 			msg += fmt.Sprintf("\nblocks %v are still in an unwritten extent: the conversion this write owed was lost", unwritten)
 		}
-		t.Fail("data-verify", msg, iocb.desc)
+		t.Fail("data-verify", msg, iocb.desc())
 	}
 	if len(unwritten) > 0 {
-		t.Fail("unconverted-unwritten", fmt.Sprintf("%s completed (ki_complete) but logical blocks %v of %s are still unwritten", iocb.desc, unwritten, in.name), iocb.desc)
+		t.Fail("unconverted-unwritten", fmt.Sprintf("%s completed (ki_complete) but logical blocks %v of %s are still unwritten", iocb.desc(), unwritten, in.name), iocb.desc())
 	}
 }
 

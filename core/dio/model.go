@@ -87,12 +87,12 @@ type ioEnd struct {
 	offset *sim.Var
 	size   *sim.Var
 	in     *inode
-	owner  string // the DIO that allocated it: job, op and range
+	owner  *kiocb // the DIO that allocated it (desc: job, op and range)
 	pins   int32  // tasks holding its loc from an i_private load (pinIOEnd)
 }
 
 func (io *ioEnd) describe() string {
-	return fmt.Sprintf("%s (allocated by %s)", io.obj.Name(), io.owner)
+	return fmt.Sprintf("%s (allocated by %s)", io.obj.Name(), io.owner.desc())
 }
 
 func (m *model) newInode(ino uint32, name string, size int64) *inode {
@@ -290,8 +290,18 @@ type kiocb struct {
 	async     bool
 	overwrite bool   // the "overwrite" local of ext4_file_write_iter
 	private   *ioEnd // iocb->private
-	desc      string
 	data      []byte // the payload, once generated
+}
+
+// desc names the I/O in messages ("fio-0 write #3 racer [0, +131072)");
+// built only when a message needs it.
+func (iocb *kiocb) desc() string {
+	kind := "write"
+	if iocb.op.Kind == fio.OpRead {
+		kind = "read"
+	}
+	op := iocb.op
+	return fmt.Sprintf("%s %s #%d %s [%d, +%d)", iocb.job.job.Name, kind, op.Seq, iocb.in.name, op.Offset, op.Length)
 }
 
 // journalStart is ext4_journal_start / jbd2__journal_start: may sleep

@@ -6,7 +6,7 @@ import (
 
 // ext4InitIOEnd is ext4_init_io_end (fs/ext4/page-io.c): a zero-filled
 // io_end with count 1; up to 4.5 it also counts in i_ioend_count.
-func (m *model) ext4InitIOEnd(t *sim.Task, in *inode, owner string) *ioEnd {
+func (m *model) ext4InitIOEnd(t *sim.Task, in *inode, owner *kiocb) *ioEnd {
 	t.Enter("ext4_init_io_end")
 	defer t.Exit()
 	o := t.Alloc("io_end", sim.GFPNoFS).InitRef(1).MustFree()

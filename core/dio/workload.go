@@ -15,7 +15,8 @@ type jobState struct {
 	in       *inode
 	inflight int
 	wq       *sim.WaitQueue // io_getevents / iodepth slots
-	done     []*kiocb       // completed, not yet reaped by io_getevents
+	done     []*kiocb       // completed; done[reaped:] not yet reaped by io_getevents
+	reaped   int
 	group    int
 	idx      int // the job's stream index (its read buffer in the arena)
 }
@@ -36,14 +37,18 @@ func (m *model) kiComplete(t *sim.Task, iocb *kiocb, ret int64) {
 // submitter converts — after ki_complete but before io_submit returns,
 // so fio cannot observe the gap.
 func (m *model) reap(t *sim.Task, js *jobState) {
-	for len(js.done) > 0 {
-		iocb := js.done[0]
-		js.done = js.done[1:]
+	// verifyWrite has points, so completions may append meanwhile: walk
+	// by index, and reuse the slice once it is drained.
+	for js.reaped < len(js.done) {
+		iocb := js.done[js.reaped]
+		js.done[js.reaped] = nil
+		js.reaped++
 		m.verifyWrite(t, iocb)
-		// The simulator keeps finished tasks' closures, which hold the
-		// iocb: drop the payload so long runs stay bounded.
+		// Closures of bio tasks may still hold the iocb: drop the
+		// payload so long runs stay bounded.
 		iocb.data = nil
 	}
+	js.done, js.reaped = js.done[:0], 0
 }
 
 // runJob is one fio job thread: io_submit up to iodepth, wait for
@@ -70,7 +75,6 @@ func (m *model) runJob(t *sim.Task, js *jobState, nextID *int32) {
 		iocb := &kiocb{id: *nextID, job: js, op: op, in: js.in, async: op.Async}
 		switch op.Kind {
 		case fio.OpWrite:
-			iocb.desc = fmt.Sprintf("%s write #%d %s [%d, +%d)", js.job.Name, op.Seq, js.in.name, op.Offset, op.Length)
 			if iocb.async {
 				js.inflight++
 			}
@@ -88,7 +92,6 @@ func (m *model) runJob(t *sim.Task, js *jobState, nextID *int32) {
 				m.kiComplete(t, iocb, ret)
 			}
 		case fio.OpRead:
-			iocb.desc = fmt.Sprintf("%s read #%d %s [%d, +%d)", js.job.Name, op.Seq, js.in.name, op.Offset, op.Length)
 			got := m.ext4DioRead(t, iocb)
 			m.checkRead(t, iocb, got)
 		case fio.OpFallocate:

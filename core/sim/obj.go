@@ -37,7 +37,8 @@ type Obj struct {
 	hasRef                  bool
 	freed                   bool
 	mustFree                bool
-	freedBy                 string
+	freedByName             string // task that freed it (with freedByID)
+	freedByID               TaskID
 	freedAt                 int
 	lblGet, lblPut, lblFree string
 }
@@ -45,13 +46,18 @@ type Obj struct {
 // NewObj creates an object at setup time or inside a step without a point
 // of its own (use Task.Alloc for a kernel allocation).
 func (s *Sim) NewObj(kind, name string) *Obj {
+	var o *Obj
 	if name == "" {
 		s.kindCount[kind]++
-		name = fmt.Sprintf("%s#%d", kind, s.kindCount[kind])
+		// "kind#N" and its labels are the same in every run: the pool
+		// builds them once per goroutine.
+		n := s.pool.objNames(kind, s.kindCount[kind])
+		o = &Obj{s: s, kind: kind, name: n.name, freedAt: -1, lblGet: n.get, lblPut: n.put, lblFree: n.free}
+	} else {
+		o = &Obj{s: s, kind: kind, name: name, freedAt: -1,
+			lblGet: "get " + name, lblPut: "put " + name, lblFree: "free " + name}
 	}
-	o := &Obj{s: s, kind: kind, name: name, freedAt: -1,
-		lblGet: "get " + name, lblPut: "put " + name, lblFree: "free " + name}
-	o.loc = s.newLoc(trace.Loc{Kind: trace.LocObj, Name: name, Class: kind, Parent: -1})
+	o.loc = s.newLoc(trace.Loc{Kind: trace.LocObj, Name: o.name, Class: kind, Parent: -1})
 	if s.full {
 		s.objByLoc[o.loc] = o
 	} else {
@@ -141,13 +147,16 @@ func (s *Sim) Obj(loc int64) *Obj {
 	return s.objByLoc[loc]
 }
 
+// freedBy names the task that freed o ("irq/sda:x/7").
+func (o *Obj) freedBy() string { return fmt.Sprintf("%s/%d", o.freedByName, o.freedByID) }
+
 func (o *Obj) fp() Footprint { return Footprint{Loc: o.loc, Access: Write} }
 
 // uaf reports a use of o after it was freed by task t doing op.
 func (o *Obj) uaf(t *Task, op string) {
 	o.s.report(trace.VerdictUseAfterFree, "", fmt.Sprintf(
 		"BUG: KASAN: use-after-free in %s\n%s by task %s/%d\n%s was freed at step %d by %s",
-		t.label, op, t.name, t.id, o.name, o.freedAt, o.freedBy), o.name)
+		t.label, op, t.name, t.id, o.name, o.freedAt, o.freedBy()), o.name)
 }
 
 // Get takes a reference (atomic_inc of the object's count).
@@ -189,12 +198,12 @@ func (o *Obj) Free(t *Task) {
 	if o.freed {
 		o.s.report(trace.VerdictUseAfterFree, "", fmt.Sprintf(
 			"BUG: KASAN: double-free in %s\n%s freed again by %s/%d; first freed at step %d by %s",
-			t.label, o.name, t.name, t.id, o.freedAt, o.freedBy), o.name)
+			t.label, o.name, t.name, t.id, o.freedAt, o.freedBy()), o.name)
 		return
 	}
 	o.freed = true
 	o.freedAt = o.s.step
-	o.freedBy = fmt.Sprintf("%s/%d", t.name, t.id)
+	o.freedByName, o.freedByID = t.name, t.id
 	o.s.emit(trace.Event{Kind: trace.EvObjFree, Task: t.id, Loc: o.loc})
 	o.s.freed(o)
 }
@@ -208,15 +217,13 @@ type Var struct {
 	obj                       *Obj
 	name                      string
 	val                       int64
-	lblLoad, lblStore, lblAdd string
+	lblLoad, lblStore, lblAdd string // built on first use (most points pass their own)
 }
 
 // NewVar adds field name to the object with an initial value.
 func (o *Obj) NewVar(name string, init int64, f VarFormat) *Var {
 	s := o.s
-	full := o.name + "." + name
-	v := &Var{s: s, obj: o, name: name, val: init,
-		lblLoad: "load " + full, lblStore: "store " + full, lblAdd: "atomic_add " + full}
+	v := &Var{s: s, obj: o, name: name, val: init}
 	v.loc = s.newLoc(trace.Loc{Kind: trace.LocVar, Name: name, Parent: o.loc, Init: init, Format: f})
 	if s.rec != nil && s.step > 0 {
 		s.emit(trace.Event{Kind: trace.EvVar, Task: -1, Loc: v.loc, Old: init, New: init})
@@ -251,7 +258,12 @@ func (v *Var) checkLive(t *Task, op string) {
 }
 
 // Load reads the var at a point labelled "load obj.field".
-func (v *Var) Load(t *Task) int64 { return v.LoadAs(t, v.lblLoad) }
+func (v *Var) Load(t *Task) int64 {
+	if v.lblLoad == "" {
+		v.lblLoad = "load " + v.obj.name + "." + v.name
+	}
+	return v.LoadAs(t, v.lblLoad)
+}
 
 // LoadAs reads the var at a point with the given label.
 func (v *Var) LoadAs(t *Task, label string) int64 {
@@ -261,7 +273,12 @@ func (v *Var) LoadAs(t *Task, label string) int64 {
 }
 
 // Store writes the var at a point labelled "store obj.field".
-func (v *Var) Store(t *Task, x int64) { v.StoreAs(t, v.lblStore, x) }
+func (v *Var) Store(t *Task, x int64) {
+	if v.lblStore == "" {
+		v.lblStore = "store " + v.obj.name + "." + v.name
+	}
+	v.StoreAs(t, v.lblStore, x)
+}
 
 // StoreAs writes the var at a point with the given label.
 func (v *Var) StoreAs(t *Task, label string, x int64) {
@@ -271,7 +288,12 @@ func (v *Var) StoreAs(t *Task, label string, x int64) {
 }
 
 // Add is an atomic read-modify-write (atomic_add_return); returns the new value.
-func (v *Var) Add(t *Task, d int64) int64 { return v.AddAs(t, v.lblAdd, d) }
+func (v *Var) Add(t *Task, d int64) int64 {
+	if v.lblAdd == "" {
+		v.lblAdd = "atomic_add " + v.obj.name + "." + v.name
+	}
+	return v.AddAs(t, v.lblAdd, d)
+}
 
 // AddAs is Add at a point with the given label.
 func (v *Var) AddAs(t *Task, label string, d int64) int64 {
@@ -310,7 +332,7 @@ type WaitQueue struct {
 // NewWaitQueue creates a wait queue.
 func (s *Sim) NewWaitQueue(name string) *WaitQueue {
 	loc := s.newLoc(trace.Loc{Kind: trace.LocWaitQueue, Name: name, Parent: -1})
-	return &WaitQueue{s: s, loc: loc, name: name, lblSleep: "wait_event(" + name + "): woken"}
+	return &WaitQueue{s: s, loc: loc, name: name}
 }
 
 // Loc is the wait queue's location id.
@@ -325,6 +347,9 @@ func (t *Task) WaitEvent(wq *WaitQueue, label string, cond func() bool) {
 		t.MightSleep("include/linux/wait.h: wait_event")
 		wq.waiters = append(wq.waiters, t)
 		t.waitName = wq.name
+		if wq.lblSleep == "" {
+			wq.lblSleep = "wait_event(" + wq.name + "): woken"
+		}
 		t.block(wq.loc, trace.ModeShared, wq.lblSleep, Footprint{Loc: -1, Access: All})
 	}
 }

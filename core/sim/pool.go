@@ -1,6 +1,9 @@
 package sim
 
-import "iter"
+import (
+	"iter"
+	"strconv"
+)
 
 // Pool keeps task coroutines between runs. Creating a coroutine (iter.Pull)
 // and growing its stack to the model's depth costs more than many steps of
@@ -8,8 +11,31 @@ import "iter"
 // the same Pool (Config.Pool) and Closes it when done. A Pool belongs to one
 // goroutine at a time; it holds no state of a run once the run has ended.
 type Pool struct {
-	idle   []*coro
-	closed bool
+	idle  []*coro
+	names map[string][]*objNames // by kind, index N-1: "kind#N" and its labels
+}
+
+// objNames are the strings of an object named "kind#N".
+type objNames struct{ name, get, put, free string }
+
+// objNamesMax bounds the names a Pool keeps per kind.
+const objNamesMax = 1 << 16
+
+// objNames returns the name and labels of object n (1-based) of kind.
+func (p *Pool) objNames(kind string, n int) *objNames {
+	list := p.names[kind]
+	if n <= len(list) {
+		return list[n-1]
+	}
+	name := kind + "#" + strconv.Itoa(n)
+	x := &objNames{name: name, get: "get " + name, put: "put " + name, free: "free " + name}
+	if n == len(list)+1 && n <= objNamesMax {
+		if p.names == nil {
+			p.names = map[string][]*objNames{}
+		}
+		p.names[kind] = append(list, x)
+	}
+	return x
 }
 
 // poolIdleMax bounds the coroutines a Pool keeps parked (each holds a

@@ -178,7 +178,7 @@ type Sim struct {
 	objMap      map[int32]*Obj      // !full: objects not yet freed
 	objsFreed   int                 // freed objects still in objs
 	stacks      []trace.StackNode
-	stackIndex  map[stackKey]int32
+	stackKids   [][]int32 // per stack node: its children (few; found by a scan)
 	kindCount   map[string]int
 	allocLabels map[allocKey]string
 
@@ -217,11 +217,6 @@ type Sim struct {
 	endChecks []check
 }
 
-type stackKey struct {
-	parent int32
-	fn     string
-}
-
 type check struct {
 	name string
 	fn   func() string
@@ -252,7 +247,7 @@ func newSim(cfg Config) *Sim {
 		strat:      cfg.Strategy,
 		prev:       -1,
 		stacks:     []trace.StackNode{{Parent: -1}},
-		stackIndex: map[stackKey]int32{},
+		stackKids:  [][]int32{nil},
 		kindCount:  map[string]int{},
 		cands:      make([]Candidate, 0, 16),
 	}
@@ -834,12 +829,18 @@ func (s *Sim) wake(t *Task) {
 // call stack; pair it with Exit: t.Enter("ext4_map_blocks"); defer t.Exit().
 func (t *Task) Enter(fn string) {
 	s := t.s
-	k := stackKey{t.stack, fn}
-	id, ok := s.stackIndex[k]
-	if !ok {
+	id := int32(-1)
+	for _, k := range s.stackKids[t.stack] {
+		if s.stacks[k].Func == fn {
+			id = k
+			break
+		}
+	}
+	if id < 0 {
 		id = int32(len(s.stacks))
 		s.stacks = append(s.stacks, trace.StackNode{Parent: t.stack, Func: fn})
-		s.stackIndex[k] = id
+		s.stackKids = append(s.stackKids, nil)
+		s.stackKids[t.stack] = append(s.stackKids[t.stack], id)
 	}
 	t.stack = id
 	if s.rec != nil {
