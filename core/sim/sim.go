@@ -243,13 +243,13 @@ func newSim(cfg Config) *Sim {
 		cfg.QueueMax = DefaultQueueMax
 	}
 	s := &Sim{
-		cfg:        cfg,
-		strat:      cfg.Strategy,
-		prev:       -1,
-		stacks:     []trace.StackNode{{Parent: -1}},
-		stackKids:  [][]int32{nil},
-		kindCount:  map[string]int{},
-		cands:      make([]Candidate, 0, 16),
+		cfg:       cfg,
+		strat:     cfg.Strategy,
+		prev:      -1,
+		stacks:    []trace.StackNode{{Parent: -1}},
+		stackKids: [][]int32{nil},
+		kindCount: map[string]int{},
+		cands:     make([]Candidate, 0, 16),
 	}
 	if s.strat == nil {
 		s.strat = Replay(nil)
