@@ -473,6 +473,26 @@ test('the full-size generic/300 job runs its first steps in the page and names t
 	await page.waitForSelector(`[data-testid="playground"][data-step="${max - 1}"]`, { timeout });
 });
 
+test('the code view compares the run\'s kernel with another at the decision points', { skip: !baseURL }, async () => {
+	await pickExample(page, seed);
+	await page.waitForSelector('[data-testid="playground"][data-verdict="sleep-in-atomic"]', { timeout });
+	const diff = page.locator('[data-testid="variant-diff"]');
+	await diff.locator('[data-testid="variant-diff-toggle"]').click();
+	await page.waitForSelector('[data-testid="variant-diff"][data-open="true"] [data-testid="diff-other"]', { timeout });
+	assert.match(await diff.locator('[data-testid="variant-diff-toggle"]').textContent(), /v4\.5-rc3 vs jan-fix \(2 of 10 decision points differ\)/);
+	const differs = async () => (await diff.locator('tr[data-diff="true"] td:first-child').allTextContents()).join(' | ');
+	assert.equal(await differs(), 'O allocates an io_end into i_private | who stores i_private');
+	await diff.locator('[data-testid="diff-other"]').selectOption('v4.4');
+	await page.waitForFunction(() => /vs v4\.4/.test(document.querySelector('[data-testid="variant-diff-toggle"]').textContent), null, { timeout });
+	assert.match(await differs(), /holds down_read\(i_data_sem\) \| O's get_block \| who stores i_private \| GET_BLOCKS_NO_LOCK \| GET_BLOCKS_CONVERT_UNWRITTEN \| GET_BLOCKS_ZERO$/);
+	const row = diff.locator('tr[data-diff="true"]').filter({ hasText: 'GET_BLOCKS_CONVERT_UNWRITTEN' });
+	assert.deepEqual((await row.locator('td').allTextContents()).slice(1), ['0x100', '0x200']);
+	assert.ok(await diff.locator('table').isVisible(), 'the table stays open across re-renders');
+	await diff.screenshot({ path: path.join(shots, 'playground-variant-diff.png') });
+	await diff.locator('[data-testid="variant-diff-toggle"]').click();
+	await page.waitForSelector('[data-testid="variant-diff"][data-open="false"]', { timeout });
+});
+
 test('no uncaught page errors', { skip: !baseURL }, () => {
 	assert.deepEqual(pageErrors.filter((e) => !/Failed to load resource/.test(e)), []);
 });

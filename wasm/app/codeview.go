@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vugu/vugu"
+
 	"ext4play/core/dio"
 	"ext4play/core/scenario"
 )
@@ -104,21 +106,74 @@ func (r diffRow) Class() string {
 	return ""
 }
 
-// variantDiff compares the run's kernel with another at the decision
-// points the model makes variant properties.
-func (p *PlayState) variantDiff() (string, string, []diffRow) {
-	if p.sc == nil {
-		return "", "", nil
+// diffKernels are the two variants the diff compares: the shown run's
+// kernel (the form's before any run) and the chosen other one, by default
+// jan-fix (or v4.5-rc3 when the run is jan-fix).
+func (p *PlayState) diffKernels() (scenario.Kernel, scenario.Kernel) {
+	var a scenario.Kernel
+	switch {
+	case p.runSc != nil:
+		a = p.runSc.Kernel
+	case p.sc != nil:
+		a = p.sc.Kernel
 	}
-	a, err := dio.VariantByName(p.sc.Kernel)
+	b := p.diffOther
+	if b == "" || b == a {
+		b = scenario.KernelJanFix
+		if a == scenario.KernelJanFix {
+			b = scenario.KernelV45rc3
+		}
+	}
+	return a, b
+}
+
+// overwriteGetBlock is the get_block the unlocked overwrite DIO maps with
+// (reference §3.4, §6).
+func overwriteGetBlock(v *dio.Variant) string {
+	switch {
+	case v.OverwriteHoldsDataSem:
+		return "_write_nolock (NO_LOCK)"
+	case v.IOEndInDio:
+		return "ext4_dio_get_block_overwrite"
+	default:
+		return "ext4_get_block_overwrite"
+	}
+}
+
+// privateWriters says who stores inode->i_private (reference §6).
+func privateWriters(v *dio.Variant) string {
+	switch {
+	case !v.InodeAIO:
+		return "nobody"
+	case v.OverwriteNoIOEnd:
+		return "L only, under i_mutex"
+	case v.OverwriteHoldsDataSem:
+		return "O (under i_data_sem) + L"
+	default:
+		return "O + L, unserialized"
+	}
+}
+
+// whereIOEnd says where the io_end lives (reference §6).
+func whereIOEnd(v *dio.Variant) string {
+	if v.IOEndInDio {
+		return "dio->private (b_private)"
+	}
+	return "iocb->private + i_private"
+}
+
+// variantDiff compares two kernels at the decision points the model
+// makes variant properties (reference §1 and §6).
+func (p *PlayState) variantDiff() (string, string, []diffRow) {
+	ka, kb := p.diffKernels()
+	a, err := dio.VariantByName(ka)
 	if err != nil {
 		return "", "", nil
 	}
-	other := scenario.KernelJanFix
-	if a.Name == scenario.KernelJanFix {
-		other = scenario.KernelV45rc3
+	b, err := dio.VariantByName(kb)
+	if err != nil {
+		return "", "", nil
 	}
-	b, _ := dio.VariantByName(other)
 	yn := func(v bool) string {
 		if v {
 			return "yes"
@@ -129,19 +184,53 @@ func (p *PlayState) variantDiff() (string, string, []diffRow) {
 		if v == 0 {
 			return "—"
 		}
-		return fmt.Sprintf("%#04x", v)
+		return fmt.Sprintf("%#x", v)
 	}
 	rows := []diffRow{
-		{"overwrite DIO holds i_data_sem (read) across submission", yn(a.OverwriteHoldsDataSem), yn(b.OverwriteHoldsDataSem), false},
-		{"inode carries the io_end pointer (i_private)", yn(a.InodeAIO), yn(b.InodeAIO), false},
-		{"overwrite DIO allocates no io_end, leaves i_private alone", yn(a.OverwriteNoIOEnd), yn(b.OverwriteNoIOEnd), false},
-		{"io_end handed through dio->private", yn(a.IOEndInDio), yn(b.IOEndInDio), false},
-		{"EXT4_GET_BLOCKS_NO_LOCK", hx(a.Flags.NoLock), hx(b.Flags.NoLock), false},
-		{"EXT4_GET_BLOCKS_CONVERT_UNWRITTEN", hx(a.Flags.ConvertUnwritten), hx(b.Flags.ConvertUnwritten), false},
-		{"EXT4_GET_BLOCKS_ZERO", hx(a.Flags.Zero), hx(b.Flags.Zero), false},
+		{"overwrite (O) holds down_read(i_data_sem)", yn(a.OverwriteHoldsDataSem), yn(b.OverwriteHoldsDataSem), false},
+		{"O's get_block", overwriteGetBlock(a), overwriteGetBlock(b), false},
+		{"O allocates an io_end into i_private", yn(a.InodeAIO && !a.OverwriteNoIOEnd), yn(b.InodeAIO && !b.OverwriteNoIOEnd), false},
+		{"who stores i_private", privateWriters(a), privateWriters(b), false},
+		{"io_end lives in", whereIOEnd(a), whereIOEnd(b), false},
+		{"UNWRITTEN + Defer_Completion together", yn(a.IOEndInDio), yn(b.IOEndInDio), false},
+		{"i_ioend_count", yn(a.IOEndCount), yn(b.IOEndCount), false},
+		{"GET_BLOCKS_NO_LOCK", hx(a.Flags.NoLock), hx(b.Flags.NoLock), false},
+		{"GET_BLOCKS_CONVERT_UNWRITTEN", hx(a.Flags.ConvertUnwritten), hx(b.Flags.ConvertUnwritten), false},
+		{"GET_BLOCKS_ZERO", hx(a.Flags.Zero), hx(b.Flags.Zero), false},
 	}
 	for i := range rows {
 		rows[i].Diff = rows[i].A != rows[i].B
 	}
 	return string(a.Name), string(b.Name), rows
+}
+
+// diffCount is how many decision points differ.
+func (p *PlayState) diffCount() int {
+	n := 0
+	for _, r := range p.diffRows() {
+		if r.Diff {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *Play) PickDiffOther(e vugu.DOMEvent) {
+	c.S.diffOther = scenario.Kernel(e.PropString("target", "value"))
+}
+
+// ToggleDiff opens or closes the variant diff. A <details> element would
+// lose its open state on every re-render (vugu re-sets its attributes).
+func (c *Play) ToggleDiff() { c.S.diffOpen = !c.S.diffOpen }
+
+func (p *PlayState) diffArrow() string {
+	if p.diffOpen {
+		return "▾"
+	}
+	return "▸"
+}
+
+// diffLabel is the fold button's text.
+func (p *PlayState) diffLabel() string {
+	return fmt.Sprintf("%s What differs: %s (%d of %d decision points differ)", p.diffArrow(), p.diffTitle(), p.diffCount(), len(p.diffRows()))
 }

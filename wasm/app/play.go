@@ -70,15 +70,18 @@ type PlayState struct {
 	fragErr      string         // a share link that could not be opened
 	dirty        bool           // the form changed since the last run
 
-	res      *dio.Result
-	runSc    *scenario.Scenario // the scenario as run (replay of res.Choices)
-	red      *trace.Reducer
-	st       *trace.State
-	step     int
-	runTime  time.Duration
-	tl       *tlModel
-	selTask  int32 // task whose code is shown; -1: the task of the current step
-	stepTask []int32
+	res       *dio.Result
+	runSc     *scenario.Scenario // the scenario as run (replay of res.Choices)
+	runScript string             // the §7 script the run followed, or ""
+	diffOther scenario.Kernel    // the variant the code view compares with ("": the default)
+	diffOpen  bool               // the variant diff is unfolded
+	red       *trace.Reducer
+	st        *trace.State
+	step      int
+	runTime   time.Duration
+	tl        *tlModel
+	selTask   int32 // task whose code is shown; -1: the task of the current step
+	stepTask  []int32
 
 	playing  bool
 	speedIdx int
@@ -308,6 +311,10 @@ func (p *PlayState) runScenario(sc *scenario.Scenario, openStep int) (err error)
 	}
 	res := pr.Run(strat, dio.Options{Record: true})
 	p.fioErrs, p.formErr, p.imgErr = nil, "", ""
+	p.runScript = ""
+	if strings.HasPrefix(p.strategy, scriptPrefix) && sc.Scheduler.Strategy != scenario.StrategyReplay {
+		p.runScript = strings.TrimPrefix(p.strategy, scriptPrefix)
+	}
 	p.setResult(sc, res, time.Since(t0), openStep)
 	return nil
 }
@@ -674,12 +681,8 @@ func (p *PlayState) explanation() string {
 	return explain(p.runSc.Kernel, p.runSc.Mount.DioreadNolock, p.res.Verdict, p.scriptName())
 }
 
-func (p *PlayState) scriptName() string {
-	if strings.HasPrefix(p.strategy, scriptPrefix) {
-		return strings.TrimPrefix(p.strategy, scriptPrefix)
-	}
-	return ""
-}
+// scriptName is the §7 script the shown run followed ("" for others).
+func (p *PlayState) scriptName() string { return p.runScript }
 
 func (p *PlayState) cleanText() string {
 	if p.res == nil {

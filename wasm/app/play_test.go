@@ -486,3 +486,73 @@ func TestFullSizeExample(t *testing.T) {
 		t.Error("the note shows for the minimal race")
 	}
 }
+
+// The code view's variant diff states reference §1 and §6 for every pair
+// with jan-fix (and v4.5-rc3 for jan-fix itself).
+func TestVariantDiffMatchesReference(t *testing.T) {
+	type want struct{ holds, getBlock, oIOEnd, writers, ioendCount, noLock, conv, zero string }
+	ref := map[scenario.Kernel]want{
+		scenario.KernelV44:    {"yes", "_write_nolock (NO_LOCK)", "yes", "O (under i_data_sem) + L", "yes", "0x100", "0x200", "—"},
+		scenario.KernelV45rc3: {"no", "ext4_get_block_overwrite", "yes", "O + L, unserialized", "yes", "—", "0x100", "0x200"},
+		scenario.KernelRevert: {"yes", "_write_nolock (NO_LOCK)", "yes", "O (under i_data_sem) + L", "yes", "0x100", "0x200", "0x300"},
+		scenario.KernelJanFix: {"no", "ext4_get_block_overwrite", "no", "L only, under i_mutex", "yes", "—", "0x100", "0x200"},
+		scenario.KernelV46:    {"no", "ext4_dio_get_block_overwrite", "no", "nobody", "no", "—", "0x100", "0x200"},
+	}
+	p := newPlayState()
+	for k, w := range ref {
+		p.sc.Kernel = k
+		p.runSc = nil
+		p.diffOther = ""
+		a, b, rows := p.variantDiff()
+		if a != string(k) || (k == scenario.KernelJanFix) != (b == string(scenario.KernelV45rc3)) {
+			t.Errorf("%s: compared %s with %s", k, a, b)
+		}
+		got := want{rows[0].A, rows[1].A, rows[2].A, rows[3].A, rows[6].A, rows[7].A, rows[8].A, rows[9].A}
+		if got != w {
+			t.Errorf("%s: diff column\n got %+v\nwant %+v", k, got, w)
+		}
+		for _, r := range rows {
+			if r.Diff != (r.A != r.B) {
+				t.Errorf("%s: row %q marked %v", k, r.What, r.Diff)
+			}
+		}
+	}
+	p.sc.Kernel, p.diffOther = scenario.KernelV45rc3, scenario.KernelV46
+	if a, b, _ := p.variantDiff(); a != "v4.5-rc3" || b != "v4.6" {
+		t.Errorf("chosen other variant: %s vs %s", a, b)
+	}
+}
+
+// Each example's explanation names the right story for its variant.
+func TestExplanationPerVariant(t *testing.T) {
+	cases := []struct {
+		key, verdict string
+		has          []string
+	}{
+		{"race-r1-v4.5-rc3", "sleep-in-atomic", []string{"hard-IRQ", "R1:", "2bcba4781fa3"}},
+		{"race-r2-v4.5-rc3", "sleep-in-atomic", []string{"R2:", "flags O's io_end"}},
+		{"race-r3-v4.5-rc3", "data-verify", []string{"zeros", "R3:"}},
+		{"race-r4-v4.5-rc3", "use-after-free", []string{"R4:", "freed"}},
+		{"race-r3-v4.4", "data-verify", []string{"R3:", "v4.4: the overwrite DIO holds i_data_sem"}},
+		{"race-r1-jan-fix", "clean", []string{"74dae4278546", "race is closed"}},
+		{"race-r1-v4.6", "clean", []string{"109811c20fb8", "no shared pointer"}},
+		{"generic-300-no-dioread-nolock", "clean", []string{"Without dioread_nolock", "under i_mutex"}},
+		{"falloc-vs-dio", "clean", []string{"did not hit it"}},
+	}
+	p := newPlayState()
+	for _, c := range cases {
+		p.loadExample(c.key)
+		if err := p.run(-1); err != nil {
+			t.Fatal(c.key, err)
+		}
+		e := p.explanation()
+		if p.res.Verdict != c.verdict {
+			t.Errorf("%s: verdict %s, want %s", c.key, p.res.Verdict, c.verdict)
+		}
+		for _, h := range c.has {
+			if !strings.Contains(e, h) {
+				t.Errorf("%s: explanation lacks %q:\n%s", c.key, h, e)
+			}
+		}
+	}
+}

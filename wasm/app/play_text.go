@@ -38,20 +38,34 @@ var kindText = map[string]string{
 	"warn":                  "A WARN_ON fired.",
 }
 
+// noNolockText is why the pointer race needs dioread_nolock.
+const noNolockText = "Without dioread_nolock no DIO write drops i_mutex (only the dioread_nolock overwrite path unlocks), so every store and clear of i_private happens under i_mutex: the io_end pointer race of §7 cannot happen."
+
+// racy lists the variants in which some §7 interleaving loses a
+// conversion or panics.
+var racy = map[scenario.Kernel]bool{scenario.KernelV44: true, scenario.KernelV45rc3: true, scenario.KernelRevert: true}
+
 // explain is the verdict panel's paragraph.
 func explain(k scenario.Kernel, nolock bool, verdict, script string) string {
 	var s string
 	if verdict == "clean" {
 		s = "No invariant was violated in this interleaving. "
 		if !nolock {
-			return s + "Without dioread_nolock, overwrites keep i_mutex and allocating DIO writes convert synchronously: the io_end pointer race needs dioread_nolock."
+			return s + noNolockText
 		}
-		return s + kernelText[k]
+		s += kernelText[k]
+		if racy[k] {
+			s += " This schedule did not hit it: Explore runs many schedules and opens the first failing one."
+		}
+		return s
 	}
 	if t, ok := kindText[verdict]; ok {
 		s = t + " "
 	}
-	if t, ok := scriptText[script]; ok && nolock {
+	if !nolock {
+		return s + noNolockText + " This verdict comes from elsewhere in the model."
+	}
+	if t, ok := scriptText[script]; ok {
 		s += t + " "
 	}
 	return s + kernelText[k]

@@ -185,6 +185,9 @@ func (p *PlayState) diffTitle() string {
 	return a + " vs " + b
 }
 
+func (p *PlayState) diffA() string { a, _ := p.diffKernels(); return string(a) }
+func (p *PlayState) diffB() string { _, b := p.diffKernels(); return string(b) }
+
 func (p *PlayState) diffRows() []diffRow {
 	_, _, r := p.variantDiff()
 	return r
