@@ -1,6 +1,10 @@
 package dio
 
-import "ext4play/core/sim"
+import (
+	"ext4play/core/ext4"
+	"ext4play/core/image"
+	"ext4play/core/sim"
+)
 
 // Arena is what the runs on one goroutine reuse: the simulator's task
 // coroutines and the model's buffers. An exploration worker makes one,
@@ -9,14 +13,55 @@ import "ext4play/core/sim"
 // holds nothing of a finished run's results.
 type Arena struct {
 	pool     *sim.Pool
-	readBufs [][]byte // per job: the buffer a DIO read fills (checked at a later step)
+	vol      *ext4.Volume // the run's volume, Reset onto the base image each run
+	readBufs [][]byte     // per job: the buffer a DIO read fills (checked at a later step)
+	extBufs  [][]ext4.ExtentInfo
+}
+
+// volume returns a volume reading exactly as a fresh clone of base: the
+// arena's own, reset (its chunks and buffers are reused), or a new one.
+func (a *Arena) volume(base *image.Device) (*ext4.Volume, error) {
+	if a.vol != nil {
+		if err := a.vol.Reset(base); err != nil {
+			a.vol = nil
+			return nil, err
+		}
+		return a.vol, nil
+	}
+	vol, err := ext4.OpenVolume(base.Clone())
+	if err != nil {
+		return nil, err
+	}
+	a.vol = vol
+	return vol, nil
+}
+
+// extBuf returns inode i's extent snapshot buffer, emptied.
+func (a *Arena) extBuf(i int) []ext4.ExtentInfo {
+	for len(a.extBufs) <= i {
+		a.extBufs = append(a.extBufs, nil)
+	}
+	return a.extBufs[i][:0]
+}
+
+// keepExtBuf remembers inode i's buffer after it grew.
+func (a *Arena) keepExtBuf(i int, b []ext4.ExtentInfo) {
+	if cap(b) > cap(a.extBufs[i]) {
+		a.extBufs[i] = b
+	}
 }
 
 // NewArena returns an empty arena.
 func NewArena() *Arena { return &Arena{pool: sim.NewPool()} }
 
-// Close releases the arena's coroutines; it may be used again afterwards.
-func (a *Arena) Close() { a.pool.Close() }
+// Close releases the arena's coroutines and volume; it may be used again
+// afterwards.
+func (a *Arena) Close() {
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	a.vol = nil
+}
 
 // readBuf returns job i's read buffer with room for n bytes.
 func (a *Arena) readBuf(i int, n int64) []byte {

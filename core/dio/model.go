@@ -59,6 +59,7 @@ type model struct {
 // VFS inode fields the DIO path uses.
 type inode struct {
 	ino        uint32
+	idx        int // index in model.inodes (its buffers in the arena)
 	name       string
 	obj        *sim.Obj
 	iMutex     *sim.Mutex // inode->i_mutex
@@ -98,7 +99,7 @@ func (io *ioEnd) describe() string {
 func (m *model) newInode(ino uint32, name string, size int64) *inode {
 	s := m.s
 	o := s.NewObj("inode", fmt.Sprintf("inode %d (%s)", ino, name))
-	in := &inode{ino: ino, name: name, obj: o}
+	in := &inode{ino: ino, name: name, obj: o, idx: len(m.inodes)}
 	in.iMutex = s.NewMutexClass(name+".i_mutex", "i_mutex")
 	in.iDataSem = s.NewRWSemClass(name+".i_data_sem", "i_data_sem")
 	in.iPrivate = o.NewVar("i_private", -1, sim.Ref)
@@ -163,11 +164,15 @@ var snapshotExtentsMax = 256
 // and writes nothing); both give the same answer.
 func (m *model) lookup(t *sim.Task, in *inode, lblk, n uint32) (ext4.BlockMap, bool) {
 	if !in.extsValid && !in.bigTree {
-		exts, err := m.vol.Extents(in.ino)
+		if in.exts == nil {
+			in.exts = m.arena.extBuf(in.idx)
+		}
+		exts, err := m.vol.AppendExtents(in.exts[:0], in.ino)
 		if err != nil {
 			m.internal(t, "ext4_ext_map_blocks lookup", err)
 			return ext4.BlockMap{LBlk: lblk}, false
 		}
+		m.arena.keepExtBuf(in.idx, exts)
 		if len(exts) > snapshotExtentsMax {
 			in.bigTree, in.exts = true, nil
 		} else {

@@ -361,8 +361,7 @@ func (p *Prepared) program(cont bool, final **ext4.Volume, a *Arena) sim.Program
 		a = &Arena{}
 	}
 	return func(s *sim.Sim) {
-		dev := p.base.dev.Clone()
-		vol, err := ext4.OpenVolume(dev)
+		vol, err := a.volume(p.base.dev)
 		if err != nil {
 			panic(fmt.Sprintf("dio: reopening the cloned image: %v", err))
 		}
@@ -484,7 +483,8 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 	}
 	if opts.KeepImage && vol != nil {
 		_ = vol.Flush()
-		r.Image = vol.Device()
+		// A copy: the arena's volume is reset for the next run.
+		r.Image = vol.Device().Clone()
 	}
 	return r
 }
