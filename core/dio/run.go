@@ -126,6 +126,9 @@ type Options struct {
 	// Arena, when set, lends the run what earlier runs on this goroutine
 	// left for reuse (see Arena); it does not change the run.
 	Arena *Arena
+	// NoChoices leaves Result.Choices empty (Result.Schedule is set;
+	// Schedule.Encode gives the text): explore encodes failures only.
+	NoChoices bool
 }
 
 // Prepared is a scenario ready to run many times: parsed workload, the
@@ -337,13 +340,8 @@ type counting struct {
 
 func (c *counting) Choose(ch *sim.Choice) int {
 	i := c.inner.Choose(ch)
-	if i >= 0 && i < len(ch.Runnable) && ch.Runnable[i].Task != ch.Current {
-		for _, r := range ch.Runnable {
-			if r.Task == ch.Current {
-				c.preemptions++
-				break
-			}
-		}
+	if i >= 0 && i < len(ch.Runnable) && ch.Runnable[i].Task != ch.Current && ch.CurrentIndex >= 0 {
+		c.preemptions++ // the task that ran last could have gone on
 	}
 	return i
 }
@@ -444,8 +442,11 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 		defer a.Close()
 	}
 	sr := sim.Run(p.program(cont, &vol, a), sim.Config{Strategy: c, StepsMax: stepsMax, Continue: cont, Record: opts.Record, Pool: a.pool})
-	r := &Result{Steps: sr.Steps, Schedule: sr.Schedule, Choices: sr.Schedule.Encode(), Preemptions: c.preemptions,
+	r := &Result{Steps: sr.Steps, Schedule: sr.Schedule, Preemptions: c.preemptions,
 		Outcome: sr.Outcome, Trace: sr.Trace, Sim: sr}
+	if !opts.NoChoices {
+		r.Choices = sr.Schedule.Encode()
+	}
 	for i := range sr.Verdicts {
 		v := &sr.Verdicts[i]
 		r.Violations = append(r.Violations, Violation{Kind: KindOf(v), Message: v.Message, Step: v.Step,

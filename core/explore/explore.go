@@ -149,7 +149,7 @@ func exploreParallel(ctx context.Context, p *dio.Prepared, cfg Config) *Stats {
 				if i >= cfg.Runs || (cfg.StopAtFirst && int64(i) > firstFail.Load()) {
 					return
 				}
-				r := p.Run(cfg.strategy(p, i), dio.Options{Arena: arena})
+				r := p.Run(cfg.strategy(p, i), dio.Options{Arena: arena, NoChoices: true})
 				verdicts[i], done[i] = r.Verdict, true
 				if cfg.wanted(r.Verdict) {
 					mu.Lock()
@@ -181,6 +181,7 @@ func exploreParallel(ctx context.Context, p *dio.Prepared, cfg Config) *Stats {
 	}
 	if f := int(firstFail.Load()); f < cfg.Runs {
 		r := results[f]
+		r.Choices = r.Schedule.Encode()
 		st.First = &Failure{Run: f, Verdict: r.Verdict, Steps: r.Steps, Preemptions: r.Preemptions,
 			Choices: r.Choices, Result: r, OrigSteps: r.Steps, OrigPreemptions: r.Preemptions}
 	}

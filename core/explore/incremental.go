@@ -59,13 +59,14 @@ func (e *Explorer) Next(k int) Progress {
 		if e.arena == nil {
 			e.arena = dio.NewArena()
 		}
-		r := e.p.Run(e.cfg.strategy(e.p, e.next), dio.Options{Arena: e.arena})
+		r := e.p.Run(e.cfg.strategy(e.p, e.next), dio.Options{Arena: e.arena, NoChoices: true})
 		e.st.Runs++
 		if r.Verdict == "clean" {
 			e.st.Clean++
 		} else {
 			e.st.Verdicts[r.Verdict]++
 			if e.st.First == nil && e.cfg.wanted(r.Verdict) {
+				r.Choices = r.Schedule.Encode()
 				e.st.First = &Failure{Run: e.next, Verdict: r.Verdict, Steps: r.Steps, Preemptions: r.Preemptions,
 					Choices: r.Choices, Result: r, OrigSteps: r.Steps, OrigPreemptions: r.Preemptions}
 				if e.cfg.StopAtFirst {

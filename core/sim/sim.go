@@ -134,6 +134,9 @@ type Choice struct {
 	N        int         // how many choices were made before this one
 	Current  TaskID      // the task that ran the previous step, -1 at the start
 	Runnable []Candidate // in task-id order; reused, do not keep
+	// CurrentIndex is Current's index in Runnable, -1 when it cannot run
+	// (choosing another task then is no preemption).
+	CurrentIndex int
 }
 
 // Strategy picks which runnable task runs next. A Strategy value drives one
@@ -159,14 +162,15 @@ type Sim struct {
 	// tasks holds every task ever spawned, indexed by id, only when the
 	// run keeps its history (Record or DFS); otherwise finished tasks are
 	// dropped so that memory follows the live state (see keepAll).
-	tasks  []*Task
-	ntasks int32   // tasks spawned so far: the next id
-	live   []*Task // not done, in id order
-	candT  []*Task // the task of each cands entry
-	full   bool    // keep the history: tasks, every location, every object
-	cur    *Task   // running task, nil between steps
-	prev   TaskID  // task that ran the last step
-	step   int
+	tasks   []*Task
+	ntasks  int32   // tasks spawned so far: the next id
+	live    []*Task // not done, in id order
+	candT   []*Task // the task of each cands entry
+	candCur int     // index in cands of the task that ran last, -1 if none
+	full    bool    // keep the history: tasks, every location, every object
+	cur     *Task   // running task, nil between steps
+	prev    TaskID  // task that ran the last step
+	step    int
 
 	// Locations are numbered densely in creation order in every mode. With
 	// full, locs and objByLoc are indexed by id; without it only what live
@@ -348,6 +352,7 @@ func (s *Sim) pick() *Task {
 		s.choice.N = s.sched.n
 		s.choice.Current = s.prev
 		s.choice.Runnable = s.cands
+		s.choice.CurrentIndex = s.candCur
 		idx = s.strat.Choose(&s.choice)
 	}
 	if len(s.cands) > 1 {
@@ -402,12 +407,16 @@ func (s *Sim) collect() {
 	live := s.live[:0]
 	s.cands = s.cands[:0]
 	s.candT = s.candT[:0]
+	s.candCur = -1
 	for _, t := range s.live {
 		if t.status == trace.TaskDone {
 			continue
 		}
 		live = append(live, t)
 		if t.status == trace.TaskRunnable {
+			if t.id == s.prev {
+				s.candCur = len(s.cands)
+			}
 			s.cands = append(s.cands, Candidate{Task: t.id, Ctx: t.ctx, Label: t.label, Footprint: t.fp})
 			s.candT = append(s.candT, t)
 		}

@@ -96,6 +96,9 @@ func DecodeSchedule(text string) (Schedule, error) {
 // defaultChoice keeps running the current task if it can (no preemption),
 // else takes the lowest-numbered runnable task.
 func defaultChoice(c *Choice) int {
+	if c.CurrentIndex >= 0 && c.CurrentIndex < len(c.Runnable) && c.Runnable[c.CurrentIndex].Task == c.Current {
+		return c.CurrentIndex
+	}
 	for i, r := range c.Runnable {
 		if r.Task == c.Current {
 			return i
