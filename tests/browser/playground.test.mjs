@@ -165,6 +165,17 @@ test('stepping moves the counter and the io_end pointer as the trace says', { sk
 	assert.equal(await attr(page, 'data-private'), 'NULL');
 	assert.equal(await page.locator('[data-testid="svg-arrow"]').count(), 0);
 
+	// The extent map outlines the blocks a step allocates (the trace's
+	// extent insert), and none at a step that does not touch the tree.
+	const insert = events.find((e) => e.cat === 'step' && /ext4_ext_insert_extent/.test(e.name));
+	assert.ok(insert, 'an extent insert in the trace');
+	await seek(page, insert.args.step);
+	await page.waitForFunction(() => Number(document.querySelector('[data-testid="extent-file"][data-file="race"]')?.dataset.changed) > 0, null, { timeout });
+	assert.ok(await page.locator('[data-testid="extent-panel"] rect.chg').count() > 0);
+	await page.locator('[data-testid="extent-panel"]').screenshot({ path: path.join(shots, 'playground-extent-changed.png') });
+	await seek(page, insert.args.step + 1);
+	await page.waitForSelector('[data-testid="extent-file"][data-file="race"][data-changed="0"]', { timeout });
+
 	// Home / End and the jump to the verdict.
 	await page.keyboard.press('Home');
 	await page.waitForSelector('[data-testid="playground"][data-step="0"]', { timeout });

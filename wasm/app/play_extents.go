@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"html"
+	"sort"
 	"strings"
 
 	"github.com/vugu/vugu"
@@ -16,6 +17,7 @@ import (
 	"ext4play/core/dio"
 	"ext4play/core/ext4"
 	"ext4play/core/sim"
+	"ext4play/core/trace"
 )
 
 type fileExtents struct {
@@ -85,7 +87,7 @@ func (p *PlayState) extentsAt(step int) []fileExtents {
 			for _, x := range ext {
 				e.Blocks = max(e.Blocks, x.LBlk+x.Len)
 			}
-			if sz := p.fileSize(f.Name); sz > 0 && bs > 0 {
+			if sz := p.fileSizeAt(f.Name, step); sz > 0 && bs > 0 {
 				e.Blocks = max(e.Blocks, uint32((sz+int64(bs)-1)/int64(bs)))
 			}
 			fx = append(fx, e)
@@ -100,15 +102,29 @@ func (p *PlayState) extentsAt(step int) []fileExtents {
 	return fx
 }
 
-// fileSize is the file's i_size at the current step, from the trace.
-func (p *PlayState) fileSize(name string) int64 {
+// fileSizeAt is the file's i_size after step, from the trace (not from
+// the cursor's state: cached maps must not depend on where the cursor was).
+func (p *PlayState) fileSizeAt(name string, step int) int64 {
 	tr := p.res.Trace
+	loc := int32(-1)
 	for i, l := range tr.Locs {
-		if l.Name == "i_size" && l.Parent >= 0 && fileOf(tr.Locs[l.Parent].Name) == name && p.st != nil {
-			return p.st.Vals[i]
+		if l.Kind == trace.LocVar && l.Name == "i_size" && l.Parent >= 0 && fileOf(tr.Locs[l.Parent].Name) == name {
+			loc = int32(i)
+			break
 		}
 	}
-	return 0
+	if loc < 0 {
+		return 0
+	}
+	size := tr.Locs[loc].Init
+	evs := tr.Events
+	end := sort.Search(len(evs), func(i int) bool { return int(evs[i].Step) > step })
+	for i := end - 1; i >= 0; i-- {
+		if evs[i].Kind == trace.EvVar && evs[i].Loc == loc {
+			return evs[i].New
+		}
+	}
+	return size
 }
 
 // blockKind is 0 hole, 1 written, 2 unwritten for each block.
@@ -132,15 +148,12 @@ func (p *PlayState) extentSVG() vugu.HTML {
 		return vugu.HTML(`<div class="dim pad">computed when the cursor rests…</div>`)
 	}
 	cur := p.extentsAt(p.step)
-	// The previous step's map shows what changed; for long runs only when
-	// it is cached already (stepping forward), as each replay costs a run.
+	// The previous step's map shows what changed. Only steps that change
+	// an inode's extent tree (its change counter in the trace) can change
+	// the map, so the extra replay is paid only there, in long runs too.
 	var prev []fileExtents
-	if p.step > 1 {
-		if fx, ok := p.extc.steps[p.step-1]; ok {
-			prev = fx
-		} else if p.maxStep() <= 1500 {
-			prev = p.extentsAt(p.step - 1)
-		}
+	if p.step > 1 && p.extentTreeChanged(p.step) {
+		prev = p.extentsAt(p.step - 1)
 	}
 	const w, rowH, labelW = 440, 34, 0
 	var b strings.Builder
@@ -171,7 +184,13 @@ func (p *PlayState) extentSVG() vugu.HTML {
 				nu++
 			}
 		}
-		fmt.Fprintf(&b, `<g data-testid="extent-file" data-file="%s" data-written="%d" data-unwritten="%d" data-holes="%d">`, esc(f.Name), nw, nu, nh)
+		changed := 0
+		for j, k := range kinds {
+			if before != nil && (j >= len(before) || before[j] != k) {
+				changed++
+			}
+		}
+		fmt.Fprintf(&b, `<g data-testid="extent-file" data-file="%s" data-written="%d" data-unwritten="%d" data-holes="%d" data-changed="%d">`, esc(f.Name), nw, nu, nh, changed)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-h">%s</text><text x="%d" y="%d" class="t-r">%d blocks · %d written · %d unwritten · %d hole</text>`,
 			labelW, y+11, esc(f.Name), w-2, y+11, f.Blocks, nw, nu, nh)
 		if f.Blocks > 0 {
@@ -195,4 +214,16 @@ func (p *PlayState) extentSVG() vugu.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return vugu.HTML(b.String())
+}
+
+// extentTreeChanged reports whether step changed some inode's extent tree
+// (the "extent tree" change counter core/dio keeps per inode).
+func (p *PlayState) extentTreeChanged(step int) bool {
+	tr := p.res.Trace
+	for loc := range p.changedAt(step) {
+		if l := tr.Locs[loc]; l.Kind == trace.LocVar && l.Name == "extent tree" {
+			return true
+		}
+	}
+	return false
 }

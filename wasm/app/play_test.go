@@ -556,3 +556,37 @@ func TestExplanationPerVariant(t *testing.T) {
 		}
 	}
 }
+
+// The extent map can change only at steps that bump an inode's extent tree
+// counter; there the changed blocks are outlined.
+func TestExtentChangesFollowTheTrace(t *testing.T) {
+	for _, key := range []string{"race-r1-v4.5-rc3", "race-r1-jan-fix", "punch-vs-dio"} {
+		p := newPlayState()
+		p.loadExample(key)
+		if err := p.run(-1); err != nil {
+			t.Fatal(err)
+		}
+		p.extReady = true
+		changes := 0
+		prev := blockKinds(p.extentsAt(0)[0])
+		for s := 1; s <= p.maxStep(); s++ {
+			cur := blockKinds(p.extentsAt(s)[0])
+			differs := string(cur) != string(prev)
+			if differs && !p.extentTreeChanged(s) {
+				t.Errorf("%s step %d: the extent map changed but the trace's extent tree counter did not", key, s)
+			}
+			if differs {
+				changes++
+				p.seek(s)
+				p.extReady = true
+				if !strings.Contains(string(p.extentSVG()), `class="ex chg"`) {
+					t.Errorf("%s step %d: changed blocks not outlined", key, s)
+				}
+			}
+			prev = cur
+		}
+		if changes == 0 {
+			t.Errorf("%s: the extent map never changed", key)
+		}
+	}
+}
