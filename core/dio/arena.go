@@ -16,6 +16,30 @@ type Arena struct {
 	vol      *ext4.Volume // the run's volume, Reset onto the base image each run
 	readBufs [][]byte     // per job: the buffer a DIO read fills (checked at a later step)
 	extBufs  [][]ext4.ExtentInfo
+	payBufs  [][]byte // free payload buffers (ops past the payload cache)
+}
+
+// payloadBufsMax bounds the free payload buffers an arena keeps.
+const payloadBufsMax = 64
+
+// payloadBuf returns a buffer of n bytes for a payload FillAt overwrites
+// whole.
+func (a *Arena) payloadBuf(n int64) []byte {
+	for i := len(a.payBufs) - 1; i >= 0; i-- {
+		if b := a.payBufs[i]; int64(cap(b)) >= n {
+			a.payBufs[i] = a.payBufs[len(a.payBufs)-1]
+			a.payBufs[len(a.payBufs)-1] = nil
+			a.payBufs = a.payBufs[:len(a.payBufs)-1]
+			return b[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+func (a *Arena) putPayloadBuf(b []byte) {
+	if len(a.payBufs) < payloadBufsMax {
+		a.payBufs = append(a.payBufs, b)
+	}
 }
 
 // volume returns a volume reading exactly as a fresh clone of base: the

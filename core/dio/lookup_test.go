@@ -31,3 +31,31 @@ func TestLookupPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+// Payloads past the shared cache come from arena buffers that are reused
+// once an op is checked: the runs are the same as with the cache.
+func TestPayloadBuffersAgree(t *testing.T) {
+	p := example(t, scenario.DefaultExample, scenario.KernelV45rc3, true)
+	a := NewArena()
+	defer a.Close()
+	for seed := uint64(0); seed < 20; seed++ {
+		want := p.Run(sim.Random(seed), Options{Continue: true})
+		old := payloadCacheMax
+		payloadCacheMax = -1 // nothing goes into the cache
+		payloads.Clear()
+		payloadBytes.Store(0)
+		got := p.Run(sim.Random(seed), Options{Continue: true, Arena: a})
+		payloadCacheMax = old
+		if want.Choices != got.Choices || len(want.Violations) != len(got.Violations) {
+			t.Fatalf("seed %d: cached %s/%d violations, own buffers %s/%d", seed, want.Verdict, len(want.Violations), got.Verdict, len(got.Violations))
+		}
+		for i := range want.Violations {
+			if want.Violations[i].Message != got.Violations[i].Message {
+				t.Fatalf("seed %d: violation %d: %q vs %q", seed, i, want.Violations[i].Message, got.Violations[i].Message)
+			}
+		}
+	}
+	if len(a.payBufs) == 0 {
+		t.Fatal("no payload buffer came back to the arena")
+	}
+}

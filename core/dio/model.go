@@ -296,6 +296,7 @@ type kiocb struct {
 	overwrite bool   // the "overwrite" local of ext4_file_write_iter
 	private   *ioEnd // iocb->private
 	data      []byte // the payload, once generated
+	ownData   bool   // data is an arena buffer (not the shared cache's)
 }
 
 // desc names the I/O in messages ("fio-0 write #3 racer [0, +131072)");
@@ -365,13 +366,31 @@ func (iocb *kiocb) payload() []byte {
 	n := iocb.op.Length
 	bs := int64(4096)
 	n = (n + bs - 1) / bs * bs
-	b := make([]byte, n)
-	iocb.op.Data.FillAt(b, 0)
+	var b []byte
 	if payloadBytes.Add(n) <= payloadCacheMax {
+		b = make([]byte, n)
+		iocb.op.Data.FillAt(b, 0)
 		payloads.Store(iocb.op.Data, b)
+	} else {
+		// Past the cache (full-size workloads): a buffer of the run's
+		// own, returned by releasePayload once the op is checked.
+		b = iocb.job.m.arena.payloadBuf(n)
+		iocb.op.Data.FillAt(b, 0)
+		iocb.ownData = true
 	}
 	iocb.data = b
 	return b
+}
+
+// releasePayload drops the op's payload once nothing reads it any more
+// (its completion was reaped and verified); a buffer of the run's own is
+// reused by a later op.
+func (iocb *kiocb) releasePayload() {
+	if iocb.ownData {
+		iocb.job.m.arena.putPayloadBuf(iocb.data)
+		iocb.ownData = false
+	}
+	iocb.data = nil
 }
 
 // readFile reads the file's bytes [off, off+len(buf)) into buf through

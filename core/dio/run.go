@@ -384,7 +384,7 @@ func (p *Prepared) program(cont bool, final **ext4.Volume, a *Arena) sim.Program
 		var nextID int32
 		for i, st := range streams {
 			j := st.Job()
-			js := &jobState{job: j, stream: st, in: inodes[j.File], group: j.Group, idx: i}
+			js := &jobState{job: j, stream: st, in: inodes[j.File], group: j.Group, idx: i, m: m}
 			if js.in == nil {
 				continue // a job whose file fio never created (no ops)
 			}

@@ -19,6 +19,7 @@ type jobState struct {
 	reaped   int
 	group    int
 	idx      int // the job's stream index (its read buffer in the arena)
+	m        *model
 }
 
 // kiComplete is the AIO completion (aio_complete via iocb->ki_complete,
@@ -46,7 +47,7 @@ func (m *model) reap(t *sim.Task, js *jobState) {
 		m.verifyWrite(t, iocb)
 		// Closures of bio tasks may still hold the iocb: drop the
 		// payload so long runs stay bounded.
-		iocb.data = nil
+		iocb.releasePayload()
 	}
 	js.done, js.reaped = js.done[:0], 0
 }
@@ -94,6 +95,7 @@ func (m *model) runJob(t *sim.Task, js *jobState, nextID *int32) {
 		case fio.OpRead:
 			got := m.ext4DioRead(t, iocb)
 			m.checkRead(t, iocb, got)
+			iocb.releasePayload()
 		case fio.OpFallocate:
 			m.ext4Fallocate(t, js.in, ext4.FallocMode(op.Falloc), op.Offset, op.Length)
 		case fio.OpPunch:
