@@ -5,7 +5,11 @@
 #  2. runs to the first sleep-in-atomic on v4.5-rc3, random vs pct;
 #  3. the seed thread's table: variant x mount option x verdict counts
 #     over N runs each, random and pct.
+#  4. opt-in (FULL=1): the full-size generic/300 job (examples/fio/
+#     generic-300.fio on 512 MiB) run to completion on jan-fix, and to its
+#     verdict on v4.5-rc3: wall time, steps, peak RSS, verdict.
 # Usage: scripts/bench-dio.sh [N]   (default 1000; the acceptance soak is 10000)
+#        FULL=1 scripts/bench-dio.sh   (adds 4.; minutes, up to ~1.5 GB RSS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -46,3 +50,19 @@ PY
 		done
 	done
 done
+
+if [ -n "${FULL:-}" ]; then
+	echo "== full-size generic/300 (examples/scenarios/generic-300-full.json)"
+	for k in jan-fix v4.5-rc3; do
+		/usr/bin/time -v "$bin" run examples/scenarios/generic-300-full.json --kernel "$k" --json \
+			>/tmp/bench-dio-full.json 2>/tmp/bench-dio-full.time || true
+		python3 - "$k" <<'PY'
+import json, re, sys
+d = json.load(open('/tmp/bench-dio-full.json'))
+t = open('/tmp/bench-dio-full.time').read()
+wall = re.search(r'Elapsed \(wall clock\) time.*: (\S+)', t).group(1)
+rss = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', t).group(1))
+print(f"{sys.argv[1]:<9} verdict {d['verdict']} after {d['steps']} steps; wall {wall}, peak RSS {rss/1024:.0f} MiB")
+PY
+	done
+fi

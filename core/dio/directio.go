@@ -108,8 +108,9 @@ func (m *model) dioBioSubmit(t *sim.Task, d *dio, lblk uint32, bh bufferHead) {
 	d.bios++
 	pblk, n := bh.mp.PBlk, bh.mp.Len
 	iocb := d.iocb
-	name := fmt.Sprintf("%s/bio%d[%d+%d]", d.obj.Name(), d.bios, lblk, n)
-	m.bdev.SubmitBio(t, name, func(irq *sim.Task) {
+	bios := d.bios
+	name := func() string { return fmt.Sprintf("%s/bio%d[%d+%d]", d.obj.Name(), bios, lblk, n) }
+	m.bdev.SubmitBioNamed(t, name, func(irq *sim.Task) {
 		m.bioDataDone(iocb, lblk, pblk, n)
 		if d.isAsync {
 			m.dioBioEndAio(irq, d)

@@ -37,7 +37,7 @@ func (s *Sim) deadlock() {
 		name := s.waitName(t)
 		objs = append(objs, name)
 		fmt.Fprintf(&b, "INFO: task %s:%d blocked (%s context) waiting for %s, stack: %s\n",
-			t.name, t.id, t.ctx, name, strings.Join(t.Stack(), " > "))
+			t.Name(), t.id, t.ctx, name, strings.Join(t.Stack(), " > "))
 		for _, h := range t.held {
 			fmt.Fprintf(&b, "    holds %s (%s) since step %d, at: %s\n", s.LocName(h.loc), h.mode, h.step, h.label)
 		}
@@ -62,7 +62,7 @@ func (s *Sim) waitCycle() string {
 				cyc := path[i:]
 				for j, x := range cyc {
 					nx := cyc[(j+1)%len(cyc)]
-					parts = append(parts, fmt.Sprintf("%s/%d waits for %s held by %s/%d", x.name, x.id, s.waitName(x), nx.name, nx.id))
+					parts = append(parts, fmt.Sprintf("%s/%d waits for %s held by %s/%d", x.Name(), x.id, s.waitName(x), nx.Name(), nx.id))
 				}
 				return strings.Join(parts, "; ")
 			}

@@ -56,12 +56,12 @@ func (t *Task) badUnlock(l *lockBase, owner *Task, op string) {
 	if owner == nil {
 		s.report(trace.VerdictDoubleUnlock, "", fmt.Sprintf(
 			"=====================================\n[ BUG: bad unlock balance detected! ]\n-------------------------------------\n%s/%d is trying to release lock (%s) at:\n%s\nbut there are no more locks to release!",
-			t.name, t.id, l.name, op), l.name)
+			t.Name(), t.id, l.name, op), l.name)
 		return
 	}
 	s.report(trace.VerdictUnlockNonOwner, "", fmt.Sprintf(
 		"DEBUG_LOCKS_WARN_ON(lock->owner != current)\n%s/%d releases %s (%s) held by %s/%d",
-		t.name, t.id, l.name, op, owner.name, owner.id), l.name)
+		t.Name(), t.id, l.name, op, owner.name, owner.id), l.name)
 }
 
 // Mutex is struct mutex (kernel/locking/mutex.c), also the inode lock
@@ -441,7 +441,7 @@ func (d *lockdep) acquire(t *Task, l *lockBase, mode trace.LockMode) {
 		if _, ok := d.edges[key]; ok {
 			continue
 		}
-		e := lockEdge{task: t.name, pid: t.id, step: s.step, heldLabel: h.label, acquireLbl: t.label,
+		e := lockEdge{task: t.Name(), pid: t.id, step: s.step, heldLabel: h.label, acquireLbl: t.label,
 			stack: t.Stack(), heldLock: s.LocName(h.loc), acquireLock: l.name}
 		if path := d.path(l.class, hc); path != nil {
 			d.reportCycle(t, e, path)
@@ -486,7 +486,7 @@ func (d *lockdep) path(a, b int) []int {
 func (d *lockdep) reportCycle(t *Task, e lockEdge, path []int) {
 	var b strings.Builder
 	b.WriteString("======================================================\n[ INFO: possible circular locking dependency detected ]\n-------------------------------------------------------\n")
-	fmt.Fprintf(&b, "%s/%d is trying to acquire lock:\n (%s), at: %s\n", t.name, t.id, e.acquireLock, e.acquireLbl)
+	fmt.Fprintf(&b, "%s/%d is trying to acquire lock:\n (%s), at: %s\n", t.Name(), t.id, e.acquireLock, e.acquireLbl)
 	fmt.Fprintf(&b, "but task is already holding lock:\n (%s), at: %s\n", e.heldLock, e.heldLabel)
 	b.WriteString("which lock already depends on the new lock.\nthe existing dependency chain is:\n")
 	objs := []string{e.heldLock, e.acquireLock}
@@ -495,7 +495,7 @@ func (d *lockdep) reportCycle(t *Task, e lockEdge, path []int) {
 		fmt.Fprintf(&b, "-> (%s) then (%s): %s/%d at step %d, holding it from %s, taking it at %s [%s]\n",
 			x.heldLock, x.acquireLock, x.task, x.pid, x.step, x.heldLabel, x.acquireLbl, strings.Join(x.stack, " > "))
 	}
-	fmt.Fprintf(&b, "-> (%s) then (%s): here, %s/%d at step %d [%s]\n", e.heldLock, e.acquireLock, t.name, t.id, e.step, strings.Join(e.stack, " > "))
+	fmt.Fprintf(&b, "-> (%s) then (%s): here, %s/%d at step %d [%s]\n", e.heldLock, e.acquireLock, t.Name(), t.id, e.step, strings.Join(e.stack, " > "))
 	t.s.report(trace.VerdictLockOrder, "", b.String(), objs...)
 }
 

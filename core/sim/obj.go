@@ -156,7 +156,7 @@ func (o *Obj) fp() Footprint { return Footprint{Loc: o.loc, Access: Write} }
 func (o *Obj) uaf(t *Task, op string) {
 	o.s.report(trace.VerdictUseAfterFree, "", fmt.Sprintf(
 		"BUG: KASAN: use-after-free in %s\n%s by task %s/%d\n%s was freed at step %d by %s",
-		t.label, op, t.name, t.id, o.name, o.freedAt, o.freedBy()), o.name)
+		t.label, op, t.Name(), t.id, o.name, o.freedAt, o.freedBy()), o.name)
 }
 
 // Get takes a reference (atomic_inc of the object's count).
@@ -178,7 +178,7 @@ func (o *Obj) Put(t *Task) bool {
 	}
 	if o.ref <= 0 {
 		o.s.report(trace.VerdictRefcountUnderflow, "", fmt.Sprintf(
-			"refcount_t: underflow; use-after-free.\n%s put by %s/%d with count %d", o.name, t.name, t.id, o.ref), o.name)
+			"refcount_t: underflow; use-after-free.\n%s put by %s/%d with count %d", o.name, t.Name(), t.id, o.ref), o.name)
 		return false
 	}
 	o.setRef(t, o.ref-1)
@@ -198,12 +198,12 @@ func (o *Obj) Free(t *Task) {
 	if o.freed {
 		o.s.report(trace.VerdictUseAfterFree, "", fmt.Sprintf(
 			"BUG: KASAN: double-free in %s\n%s freed again by %s/%d; first freed at step %d by %s",
-			t.label, o.name, t.name, t.id, o.freedAt, o.freedBy()), o.name)
+			t.label, o.name, t.Name(), t.id, o.freedAt, o.freedBy()), o.name)
 		return
 	}
 	o.freed = true
 	o.freedAt = o.s.step
-	o.freedByName, o.freedByID = t.name, t.id
+	o.freedByName, o.freedByID = t.Name(), t.id
 	o.s.emit(trace.Event{Kind: trace.EvObjFree, Task: t.id, Loc: o.loc})
 	o.s.freed(o)
 }

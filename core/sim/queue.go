@@ -145,6 +145,12 @@ func (q *BlockQueue) InFlight() int { return q.inflight }
 // endIO runs later as bio->bi_end_io in the queue's interrupt context, in a
 // task of its own. The trace links the submit to the completion.
 func (q *BlockQueue) SubmitBio(t *Task, name string, endIO func(t *Task)) {
+	q.SubmitBioNamed(t, func() string { return name }, endIO)
+}
+
+// SubmitBioNamed is SubmitBio with the bio's name built by name only when
+// something shows the completion task's name.
+func (q *BlockQueue) SubmitBioNamed(t *Task, name func() string, endIO func(t *Task)) {
 	t.Point(q.lblSubmit, Footprint{Loc: q.loc, Access: Write})
 	if q.inflight >= q.depth {
 		t.WaitEvent(q.slots, q.lblSlot, func() bool { return q.inflight < q.depth })
@@ -152,7 +158,7 @@ func (q *BlockQueue) SubmitBio(t *Task, name string, endIO func(t *Task)) {
 	q.inflight++
 	q.bios++
 	flow := q.s.flowStart()
-	q.s.Spawn(fmt.Sprintf("irq/%s:%s", q.name, name), q.ctx, func(c *Task) {
+	q.s.SpawnNamed(func() string { return "irq/" + q.name + ":" + name() }, q.ctx, func(c *Task) {
 		c.Point(q.lblComplete, Footprint{Loc: q.loc, Access: Write})
 		c.s.flowEnd(flow)
 		c.Enter("bio_endio")

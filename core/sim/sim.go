@@ -465,7 +465,7 @@ func (s *Sim) finish() *Result {
 	if rec != nil {
 		rec.Tasks = make([]trace.Task, len(s.tasks))
 		for i, t := range s.tasks {
-			rec.Tasks[i] = trace.Task{Name: t.name, Ctx: t.ctx, Parent: t.parent}
+			rec.Tasks[i] = trace.Task{Name: t.Name(), Ctx: t.ctx, Parent: t.parent}
 		}
 		rec.Locs = s.locs
 		rec.Stacks = s.stacks
@@ -613,7 +613,7 @@ func (s *Sim) report(kind VerdictKind, check, msg string, objs ...string) {
 	}
 	v := Verdict{Kind: kind, Check: check, Step: s.step, Task: -1, Message: msg, Objects: objs}
 	if t := s.cur; t != nil {
-		v.Task, v.TaskName, v.Ctx, v.Label = t.id, t.name, t.ctx, t.label
+		v.Task, v.TaskName, v.Ctx, v.Label = t.id, t.Name(), t.ctx, t.label
 		v.Stack = s.stackOf(t.stack)
 		if s.inCheck {
 			v.Label, v.Stack = s.checkLabel, s.stackOf(s.checkStack)
@@ -637,6 +637,7 @@ type Task struct {
 	id     TaskID
 	parent TaskID
 	name   string
+	nameFn func() string // builds name on first use (SpawnNamed)
 	ctx    Context
 	status trace.TaskStatus
 	fn     func(t *Task)
@@ -669,16 +670,29 @@ type held struct {
 // task is the parent). The task's code runs at once up to its first point;
 // that prologue must touch nothing shared.
 func (s *Sim) Spawn(name string, ctx Context, fn func(t *Task)) *Task {
+	return s.spawn(name, nil, ctx, fn)
+}
+
+// SpawnNamed is Spawn with the name built by nameFn only when something
+// shows it (a message, a verdict, the trace), not for every task.
+func (s *Sim) SpawnNamed(nameFn func() string, ctx Context, fn func(t *Task)) *Task {
+	return s.spawn("", nameFn, ctx, fn)
+}
+
+func (s *Sim) spawn(name string, nameFn func() string, ctx Context, fn func(t *Task)) *Task {
 	parent := TaskID(-1)
 	if s.cur != nil {
 		parent = s.cur.id
 	}
 	if len(s.live) >= s.cfg.TasksMax {
+		if nameFn != nil {
+			name = nameFn()
+		}
 		s.report(trace.VerdictLimit, "", fmt.Sprintf("limit of %d live tasks reached spawning %s", s.cfg.TasksMax, name))
 		s.stopping = true
 		return nil
 	}
-	t := &Task{s: s, id: s.ntasks, parent: parent, name: name, ctx: ctx, fn: fn, waitLoc: -1, label: "start", fp: Footprint{Loc: -1}}
+	t := &Task{s: s, id: s.ntasks, parent: parent, name: name, nameFn: nameFn, ctx: ctx, fn: fn, waitLoc: -1, label: "start", fp: Footprint{Loc: -1}}
 	s.ntasks++
 	if s.full {
 		s.tasks = append(s.tasks, t)
@@ -726,7 +740,7 @@ func (t *Task) returned() {
 	if len(t.held) == 0 && t.preempt == 0 && t.irqOff == 0 {
 		return
 	}
-	t.leakCheck(t.name)
+	t.leakCheck(t.Name())
 }
 
 func (t *Task) leakCheck(fn string) {
@@ -739,13 +753,13 @@ func (t *Task) leakCheck(fn string) {
 	switch t.ctx {
 	case Process:
 		msg = "================================================\n[ BUG: lock held when returning to user space! ]\n------------------------------------------------\n"
-		msg += fmt.Sprintf("%s/%d is leaving the kernel with locks still held!\n", t.name, t.id)
+		msg += fmt.Sprintf("%s/%d is leaving the kernel with locks still held!\n", t.Name(), t.id)
 	case Worker:
-		msg = fmt.Sprintf("BUG: workqueue leaked lock or atomic: %s/0x%08x/%d\n    last function: %s\n", t.name, t.preempt, t.id, fn)
+		msg = fmt.Sprintf("BUG: workqueue leaked lock or atomic: %s/0x%08x/%d\n    last function: %s\n", t.Name(), t.preempt, t.id, fn)
 	default:
 		msg = fmt.Sprintf("BUG: %s handler %s returned with locks held or irqs disabled\n", t.ctx, fn)
 	}
-	msg += fmt.Sprintf("%d lock(s) held by %s/%d, preempt_count %d, irqs_disabled %d:\n", len(t.held), t.name, t.id, t.preempt, t.irqOff)
+	msg += fmt.Sprintf("%d lock(s) held by %s/%d, preempt_count %d, irqs_disabled %d:\n", len(t.held), t.Name(), t.id, t.preempt, t.irqOff)
 	for i, h := range t.held {
 		msg += fmt.Sprintf(" #%d:  (%s){%s}, at: %s (step %d)\n", i, s.LocName(h.loc), h.mode, h.label, h.step)
 	}
@@ -756,7 +770,12 @@ func (t *Task) leakCheck(fn string) {
 func (t *Task) ID() TaskID { return t.id }
 
 // Name is the task's name ("fio-0", "kworker/u8:1", "irq/sda").
-func (t *Task) Name() string { return t.name }
+func (t *Task) Name() string {
+	if t.nameFn != nil {
+		t.name, t.nameFn = t.nameFn(), nil
+	}
+	return t.name
+}
 
 // Context is the task's execution context.
 func (t *Task) Context() Context { return t.ctx }
@@ -786,7 +805,7 @@ func (t *Task) park() {
 	}
 	s := t.s
 	if s.cur != t {
-		panic(fmt.Sprintf("sim: task %s used outside its own coroutine", t.name))
+		panic(fmt.Sprintf("sim: task %s used outside its own coroutine", t.Name()))
 	}
 	if t.started && s.stepOpen {
 		// The step ends here: choose the next one without leaving the
@@ -862,7 +881,7 @@ func (t *Task) Exit() {
 	s := t.s
 	if t.stack == 0 {
 		if !t.aborting {
-			panic("sim: Exit without Enter in task " + t.name)
+			panic("sim: Exit without Enter in task " + t.Name())
 		}
 		return
 	}
@@ -918,14 +937,14 @@ func (t *Task) MightSleep(where string, objs ...string) {
 	}
 	s.sleepDup[where] = true
 	msg := fmt.Sprintf("BUG: sleeping function called from invalid context at %s\nin_atomic(): %d, irqs_disabled(): %d, pid: %d, name: %s",
-		where, b2i(t.InAtomic()), b2i(t.IRQsDisabled()), t.id, t.name)
+		where, b2i(t.InAtomic()), b2i(t.IRQsDisabled()), t.id, t.Name())
 	s.report(trace.VerdictSleepInAtomic, "", msg, objs...)
 }
 
 // BUG is BUG_ON firing at where ("fs/buffer.c:1272"): the kernel oopses and
 // the task dies here (its locks stay held).
 func (t *Task) BUG(where string, objs ...string) {
-	t.s.report(trace.VerdictBUG, "", fmt.Sprintf("kernel BUG at %s!\ninvalid opcode: 0000 [#1] SMP\nCPU: 0 PID: %d Comm: %s (%s context)", where, t.id, t.name, t.ctx), objs...)
+	t.s.report(trace.VerdictBUG, "", fmt.Sprintf("kernel BUG at %s!\ninvalid opcode: 0000 [#1] SMP\nCPU: 0 PID: %d Comm: %s (%s context)", where, t.id, t.Name(), t.ctx), objs...)
 	panic(killSignal{})
 }
 
