@@ -70,18 +70,20 @@ type PlayState struct {
 	fragErr      string         // a share link that could not be opened
 	dirty        bool           // the form changed since the last run
 
-	res       *dio.Result
-	runSc     *scenario.Scenario // the scenario as run (replay of res.Choices)
-	runScript string             // the §7 script the run followed, or ""
-	diffOther scenario.Kernel    // the variant the code view compares with ("": the default)
-	diffOpen  bool               // the variant diff is unfolded
-	red       *trace.Reducer
-	st        *trace.State
-	step      int
-	runTime   time.Duration
-	tl        *tlModel
-	selTask   int32 // task whose code is shown; -1: the task of the current step
-	stepTask  []int32
+	res         *dio.Result
+	runSc       *scenario.Scenario // the scenario as run (replay of res.Choices)
+	runScript   string             // the §7 script the run followed, or ""
+	clampedFrom int64              // the step limit the page lowered to pageStepsMax, or 0
+	askedSc     *scenario.Scenario // the run's scenario before that (its own scheduler)
+	diffOther   scenario.Kernel    // the variant the code view compares with ("": the default)
+	diffOpen    bool               // the variant diff is unfolded
+	red         *trace.Reducer
+	st          *trace.State
+	step        int
+	runTime     time.Duration
+	tl          *tlModel
+	selTask     int32 // task whose code is shown; -1: the task of the current step
+	stepTask    []int32
 
 	playing  bool
 	speedIdx int
@@ -282,6 +284,20 @@ func (p *PlayState) run(openStep int) error {
 }
 
 func (p *PlayState) runScenario(sc *scenario.Scenario, openStep int) (err error) {
+	// A recorded run lives on the UI thread: a scenario allowing more
+	// steps (a shared full-size job, an edited workload) runs its first
+	// pageStepsMax here, and the page names the native command.
+	clampedFrom, asked := int64(0), sc
+	if sc.StepLimit > pageStepsMax {
+		clampedFrom = sc.StepLimit
+		sc = sc.Clone()
+		sc.StepLimit = pageStepsMax
+	}
+	defer func() {
+		if err == nil {
+			p.clampedFrom, p.askedSc = clampedFrom, asked
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the model stopped with an internal error: %v", r)
@@ -343,6 +359,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 		}
 	}
 	p.seek(openStep)
+	p.extReady = false // a new run paints first; its extent map follows at rest
 }
 
 // stepTasks maps each step to the task that executed it.
@@ -374,10 +391,18 @@ func (p *PlayState) seek(step int) {
 	step = max(0, min(step, p.maxStep()))
 	p.step = step
 	p.st = p.red.Seek(step, p.st)
-	p.extReady = false
+	// The extent map replays the run up to the step: at once while that
+	// is cheap (early steps), else once the cursor rests (play_js.go), so
+	// a seek never waits for a second render to show every panel.
+	p.extReady = !p.playing && step <= extentNowSteps
 	p.shareURL, p.shareMsg = "", ""
 	p.viewGen++
 }
+
+// extentNowSteps bounds the replay a seek pays at once for the extent
+// map (in the browser ~5 ms per 1000 steps, twice when the step changed
+// an extent tree).
+const extentNowSteps = 600
 
 // verdictSteps lists the steps of the run's verdicts.
 func (p *PlayState) verdictSteps() []int {
@@ -882,6 +907,10 @@ const (
 	fullStepsMax = 50_000
 )
 
+// pageStepsMax bounds any recorded run in the page (the catalogue's
+// browser scenarios allow at most this many).
+const pageStepsMax = 200_000
+
 // isFull says whether the form holds the full-size job.
 func (p *PlayState) isFull() bool {
 	ex := p.example(fullJob)
@@ -891,14 +920,20 @@ func (p *PlayState) isFull() bool {
 // nativeNote states the page's step limit for the full-size job and the
 // command that runs it natively with the form's kernel, mount and seed.
 func (p *PlayState) nativeNote() string {
-	if !p.isFull() {
-		return ""
+	if p.isFull() && p.runSc != nil {
+		return fmt.Sprintf("Full size: the page stops at %s steps (the whole job is millions). To run all of it natively:", thousands(uint64(p.runSc.StepLimit)))
 	}
-	return fmt.Sprintf("Full size: the page stops at %s steps (the whole job is millions). To run all of it natively:", thousands(uint64(p.sc.StepLimit)))
+	if p.clampedFrom > 0 {
+		return fmt.Sprintf("This scenario allows %s steps; the page stops at %s. Save it (Scenario .json below) and run it natively:", thousands(uint64(p.clampedFrom)), thousands(uint64(pageStepsMax)))
+	}
+	return ""
 }
 
 func (p *PlayState) nativeCmd() string {
 	if !p.isFull() {
+		if p.clampedFrom > 0 {
+			return fmt.Sprintf("ext4play run %s.json --steps %d", p.fileBase(), p.clampedFrom)
+		}
 		return ""
 	}
 	mount := "none"

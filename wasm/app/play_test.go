@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -588,5 +589,35 @@ func TestExtentChangesFollowTheTrace(t *testing.T) {
 		if changes == 0 {
 			t.Errorf("%s: the extent map never changed", key)
 		}
+	}
+}
+
+// A scenario allowing more steps than the page runs (a shared full-size
+// job) runs its first pageStepsMax and names the native command.
+func TestPageStepLimit(t *testing.T) {
+	p := seedRun(t)
+	sc := p.runSc.Clone()
+	sc.StepLimit = 5_000_000
+	if err := p.runScenario(sc, -1); err != nil {
+		t.Fatal(err)
+	}
+	if p.clampedFrom != 5_000_000 || p.runSc.StepLimit != pageStepsMax || p.askedSc.StepLimit != 5_000_000 {
+		t.Errorf("clamped from %d, ran with %d", p.clampedFrom, p.runSc.StepLimit)
+	}
+	if !strings.Contains(p.nativeNote(), "allows 5,000,000 steps; the page stops at 200,000") || !strings.HasSuffix(p.nativeCmd(), ".json --steps 5000000") {
+		t.Errorf("note %q cmd %q", p.nativeNote(), p.nativeCmd())
+	}
+	// The saved file is what `ext4play run FILE` reads.
+	b, err := json.Marshal(p.askedSc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := scenario.Parse(b); err != nil || back.StepLimit != 5_000_000 {
+		t.Errorf("saved scenario does not parse back: %v", err)
+	}
+	p.loadExample("race-r1-v4.5-rc3")
+	p.run(-1)
+	if p.clampedFrom != 0 || p.nativeNote() != "" {
+		t.Errorf("a small scenario still shows the note: %q", p.nativeNote())
 	}
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html"
 	"strings"
@@ -91,6 +92,29 @@ func (c *Play) ExportTrace() {
 	}
 	downloadBytes(p.fileBase()+".trace.json", "application/json", b.Bytes())
 	p.shareMsg = fmt.Sprintf("Trace saved (%d bytes): open it in ui.perfetto.dev.", b.Len())
+}
+
+// ExportScenario downloads the shown run's scenario as JSON (replaying
+// this run's interleaving; for a run the page cut short, the scenario as
+// asked), for `ext4play run FILE`.
+func (c *Play) ExportScenario() {
+	p := c.S
+	sc := p.runSc
+	if sc == nil {
+		return
+	}
+	if p.clampedFrom > 0 && p.askedSc != nil {
+		// The page ran a prefix: the file asks for the whole run, with
+		// its own scheduler.
+		sc = p.askedSc
+	}
+	b, err := json.MarshalIndent(sc, "", "  ")
+	if err != nil {
+		p.shareMsg = "scenario export failed: " + err.Error()
+		return
+	}
+	downloadBytes(p.fileBase()+".json", "application/json", append(b, '\n'))
+	p.shareMsg = fmt.Sprintf("Scenario saved: ext4play run %s.json replays it natively.", p.fileBase())
 }
 
 // ExportImage re-runs the same interleaving keeping the final image (the
