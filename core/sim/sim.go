@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"ext4play/core/trace"
@@ -162,15 +163,20 @@ type Sim struct {
 	// tasks holds every task ever spawned, indexed by id, only when the
 	// run keeps its history (Record or DFS); otherwise finished tasks are
 	// dropped so that memory follows the live state (see keepAll).
-	tasks   []*Task
-	ntasks  int32   // tasks spawned so far: the next id
-	live    []*Task // not done, in id order
-	candT   []*Task // the task of each cands entry
-	candCur int     // index in cands of the task that ran last, -1 if none
-	full    bool    // keep the history: tasks, every location, every object
-	cur     *Task   // running task, nil between steps
-	prev    TaskID  // task that ran the last step
-	step    int
+	tasks  []*Task
+	ntasks int32   // tasks spawned so far: the next id
+	live   []*Task // in id order: not done, and finished ones until compactLive
+	nlive  int     // tasks not done
+	// nliveSeen is nlive at the last choice plus the tasks spawned since:
+	// what Spawn checks TasksMax against.
+	nliveSeen int
+	prevT     *Task   // the task that ran the last step
+	candT     []*Task // the task of each cands entry
+	candCur   int     // index in cands of the task that ran last, -1 if none
+	full      bool    // keep the history: tasks, every location, every object
+	cur       *Task   // running task, nil between steps
+	prev      TaskID  // task that ran the last step
+	step      int
 
 	// Locations are numbered densely in creation order in every mode. With
 	// full, locs and objByLoc are indexed by id; without it only what live
@@ -325,12 +331,13 @@ func (s *Sim) pick() *Task {
 		return nil
 	}
 	s.collect()
-	if len(s.live) == 0 {
+	if s.nlive == 0 {
 		s.over = true
 		return nil
 	}
 	if len(s.cands) == 0 {
 		s.over = true
+		s.compactLive()
 		s.deadlock()
 		return nil
 	}
@@ -371,7 +378,7 @@ func (s *Sim) pick() *Task {
 		s.dfs.executed(s, t)
 	}
 	s.step++
-	s.prev = t.id
+	s.prev, s.prevT = t.id, t
 	t.started = true
 	s.stepOpen = true
 	s.stepLabel, s.stepStack = t.label, t.stack
@@ -402,27 +409,73 @@ func (s *Sim) endStep(t *Task) {
 	s.cur, s.inCheck = cur, false
 }
 
-// collect compacts the live list and gathers the runnable candidates.
+// collect readies the runnable candidates for a choice. The candidate
+// list is kept in task-id order as tasks become runnable, block and finish
+// (runqInsert, runqRemove); of the entries only the task that ran the
+// last step can have moved to another point since, so only its label and
+// footprint are refreshed here — a step costs no walk over every task.
 func (s *Sim) collect() {
-	live := s.live[:0]
-	s.cands = s.cands[:0]
-	s.candT = s.candT[:0]
+	s.nliveSeen = s.nlive
+	if n := len(s.live); n-s.nlive > 64 && 2*(n-s.nlive) > n {
+		s.compactLive() // finished tasks leave the list in batches
+	}
 	s.candCur = -1
-	for _, t := range s.live {
-		if t.status == trace.TaskDone {
-			continue
+	if p := s.prevT; p != nil && p.status == trace.TaskRunnable {
+		if i := s.runqIndex(p.id); i >= 0 {
+			s.cands[i].Label, s.cands[i].Footprint = p.label, p.fp
+			s.candCur = i
 		}
-		live = append(live, t)
-		if t.status == trace.TaskRunnable {
-			if t.id == s.prev {
-				s.candCur = len(s.cands)
-			}
-			s.cands = append(s.cands, Candidate{Task: t.id, Ctx: t.ctx, Label: t.label, Footprint: t.fp})
-			s.candT = append(s.candT, t)
+	}
+}
+
+// compactLive drops finished tasks from the live list, keeping the order.
+func (s *Sim) compactLive() {
+	live := s.live[:0]
+	for _, t := range s.live {
+		if t.status != trace.TaskDone {
+			live = append(live, t)
 		}
 	}
 	clear(s.live[len(live):])
 	s.live = live
+}
+
+// runqIndex is the index of task id among the candidates, or -1.
+func (s *Sim) runqIndex(id TaskID) int {
+	lo, hi := 0, len(s.candT)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.candT[m].id < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(s.candT) && s.candT[lo].id == id {
+		return lo
+	}
+	return -1
+}
+
+// runqInsert adds a task that became runnable, in id order.
+func (s *Sim) runqInsert(t *Task) {
+	i := len(s.candT)
+	for i > 0 && s.candT[i-1].id > t.id {
+		i--
+	}
+	if i > 0 && s.candT[i-1] == t {
+		return
+	}
+	s.candT = slices.Insert(s.candT, i, t)
+	s.cands = slices.Insert(s.cands, i, Candidate{Task: t.id, Ctx: t.ctx, Label: t.label, Footprint: t.fp})
+}
+
+// runqRemove takes a task that blocked or finished off the candidates.
+func (s *Sim) runqRemove(t *Task) {
+	if i := s.runqIndex(t.id); i >= 0 {
+		s.candT = slices.Delete(s.candT, i, i+1)
+		s.cands = slices.Delete(s.cands, i, i+1)
+	}
 }
 
 func (s *Sim) resume(t *Task) {
@@ -433,7 +486,7 @@ func (s *Sim) resume(t *Task) {
 }
 
 func (s *Sim) finish() *Result {
-	if !s.stopping && s.outcome == OutcomeOK && len(s.live) == 0 {
+	if !s.stopping && s.outcome == OutcomeOK && s.nlive == 0 {
 		s.endOfRun()
 	}
 	s.ended = true
@@ -684,7 +737,7 @@ func (s *Sim) spawn(name string, nameFn func() string, ctx Context, fn func(t *T
 	if s.cur != nil {
 		parent = s.cur.id
 	}
-	if len(s.live) >= s.cfg.TasksMax {
+	if s.nliveSeen >= s.cfg.TasksMax {
 		if nameFn != nil {
 			name = nameFn()
 		}
@@ -698,12 +751,17 @@ func (s *Sim) spawn(name string, nameFn func() string, ctx Context, fn func(t *T
 		s.tasks = append(s.tasks, t)
 	}
 	s.live = append(s.live, t)
+	s.nlive++
+	s.nliveSeen++
 	if s.dfs != nil {
 		s.dfs.spawned(t)
 	}
 	s.emit(trace.Event{Kind: trace.EvSpawn, Task: t.id, Loc: -1, Arg: parent})
 	s.pool.getCoro(t)
 	s.resume(t)
+	if t.status == trace.TaskRunnable {
+		s.runqInsert(t) // at its first point, with its label
+	}
 	if t.status == trace.TaskDone {
 		s.pool.putCoro(t) // finished in its prologue
 	}
@@ -719,6 +777,10 @@ func (t *Task) runFn() {
 func (t *Task) exit() {
 	r := recover()
 	s := t.s
+	if t.status != trace.TaskDone {
+		s.nlive--
+		s.runqRemove(t)
+	}
 	t.status = trace.TaskDone
 	switch r.(type) {
 	case nil, killSignal:
@@ -829,6 +891,7 @@ func (t *Task) park() {
 // describe the step the task takes once woken (e.g. "acquired i_mutex").
 func (t *Task) block(loc int32, mode trace.LockMode, wakeLabel string, fp Footprint) {
 	t.status = trace.TaskBlocked
+	t.s.runqRemove(t)
 	t.waitLoc = loc
 	t.label = wakeLabel
 	t.fp = fp
@@ -846,6 +909,7 @@ func (s *Sim) wake(t *Task) {
 		return
 	}
 	t.status = trace.TaskRunnable
+	s.runqInsert(t)
 	t.waitLoc = -1
 	t.waitName = ""
 	if s.rec != nil {
