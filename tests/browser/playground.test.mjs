@@ -267,16 +267,16 @@ test('a link printed by `ext4play share --failing` opens that failing run at its
 	await p4.close();
 });
 
-test('a shared full-size job runs at most 200,000 steps in the page and says how to run the rest', { skip: !baseURL }, async (t) => {
+test('a shared full-size job runs at most 100,000 steps in the page and says how to run the rest', { skip: !baseURL }, async (t) => {
 	const cli = path.join(repo, '.cache', 'bin', 'ext4play');
 	if (!fs.existsSync(cli)) return t.skip('no .cache/bin/ext4play (./build.sh build makes it)');
 	const url = execFileSync(cli, ['share', 'generic-300-full', '--base', baseURL], { encoding: 'utf8' }).trim().split('\n').pop();
 	const p6 = await newPage();
 	await p6.goto(url);
 	await p6.waitForSelector('[data-testid="playground"][data-verdict="sleep-in-atomic"]', { timeout: 120_000 });
-	assert.match(await p6.locator('[data-testid="native-note"]').textContent(), /the page stops at 200,000 steps/);
+	assert.match(await p6.locator('[data-testid="native-note"]').textContent(), /the page stops at 100,000 steps/);
 	assert.match(await p6.locator('[data-testid="native-cmd"]').inputValue(), /^ext4play run generic-300-full --fio examples\/fio\/generic-300\.fio --kernel v4\.5-rc3 --mount dioread_nolock --strategy random --seed 1 /);
-	assert.ok(Number(await p6.locator('[data-testid="playground"]').getAttribute('data-max-step')) <= 200000);
+	assert.ok(Number(await p6.locator('[data-testid="playground"]').getAttribute('data-max-step')) <= 100000);
 	const [dl] = await Promise.all([p6.waitForEvent('download'), p6.locator('[data-testid="export-scenario"]').click()]);
 	const file = path.join(tmp, dl.suggestedFilename());
 	await dl.saveAs(file);

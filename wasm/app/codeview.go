@@ -62,6 +62,13 @@ func (p *PlayState) computeCode() codeView {
 		// innermost function of the stack that has pseudo-code, and the
 		// first of its lines naming the label's call.
 		word := strings.FieldsFunc(cv.Label, func(r rune) bool { return r == ':' || r == ' ' || r == '(' })
+		if len(word) > 0 {
+			// The pseudo-code says inode_lock / inode_unlock (4.5's
+			// wrappers) where the step names the mutex call on i_mutex.
+			if w, ok := lockAlias[word[0]]; ok && strings.Contains(cv.Label, ".i_mutex") {
+				word[0] = w
+			}
+		}
 		ok = false
 		ln = dio.Line{}
 		// innermost function with a line naming the label's call, else
@@ -234,3 +241,5 @@ func (p *PlayState) diffArrow() string {
 func (p *PlayState) diffLabel() string {
 	return fmt.Sprintf("%s What differs: %s (%d of %d decision points differ)", p.diffArrow(), p.diffTitle(), p.diffCount(), len(p.diffRows()))
 }
+
+var lockAlias = map[string]string{"mutex_lock": "inode_lock", "mutex_unlock": "inode_unlock"}

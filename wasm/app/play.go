@@ -907,9 +907,10 @@ const (
 	fullStepsMax = 50_000
 )
 
-// pageStepsMax bounds any recorded run in the page (the catalogue's
-// browser scenarios allow at most this many).
-const pageStepsMax = 200_000
+// pageStepsMax bounds any recorded run in the page: about 2 s of model
+// time in wasm and a trace the timeline still scrubs (the catalogue's
+// browser scenarios finish in a few thousand steps).
+const pageStepsMax = 100_000
 
 // isFull says whether the form holds the full-size job.
 func (p *PlayState) isFull() bool {
@@ -923,7 +924,7 @@ func (p *PlayState) nativeNote() string {
 	if p.isFull() && p.runSc != nil {
 		return fmt.Sprintf("Full size: the page stops at %s steps (the whole job is millions). To run all of it natively:", thousands(uint64(p.runSc.StepLimit)))
 	}
-	if p.clampedFrom > 0 {
+	if p.clampedFrom > 0 && p.res != nil && p.res.Steps >= pageStepsMax {
 		return fmt.Sprintf("This scenario allows %s steps; the page stops at %s. Save it (Scenario .json below) and run it natively:", thousands(uint64(p.clampedFrom)), thousands(uint64(pageStepsMax)))
 	}
 	return ""
@@ -931,7 +932,7 @@ func (p *PlayState) nativeNote() string {
 
 func (p *PlayState) nativeCmd() string {
 	if !p.isFull() {
-		if p.clampedFrom > 0 {
+		if p.nativeNote() != "" {
 			return fmt.Sprintf("ext4play run %s.json --steps %d", p.fileBase(), p.clampedFrom)
 		}
 		return ""
