@@ -50,6 +50,7 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 	noMin := fs.Bool("no-minimise", false, "report the first failure as found")
 	stop := fs.Bool("stop", false, "stop at the first failing run (of --want's kind, if given)")
 	budget := fs.Int("budget", 200, "replays spent minimising the first failure")
+	pctDepth := fs.Int("pct-depth", 0, "PCT bug depth d (d-1 priority change points per run; 0: the scenario's, else 3)")
 	base := fs.String("base", "http://127.0.0.1:8080/", "playground URL the share link starts with")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ext4play explore SCENARIO --runs N [--strategy random|pct|dfs] [--kernel V] [--mount dioread_nolock|none] [--seed N] [--fio JOBFILE] [--json]")
@@ -63,6 +64,13 @@ func exploreMain(args []string, stdout, stderr io.Writer) int {
 	// Each run allocates a little and frees it all: a lazier GC doubles
 	// runs per second.
 	debug.SetGCPercent(400)
+	if *pctDepth < 0 {
+		fmt.Fprintf(stderr, "ext4play explore: --pct-depth %d: must be >= 0\n", *pctDepth)
+		return 2
+	}
+	if *pctDepth > 0 {
+		sc.Scheduler.PCTDepth = *pctDepth
+	}
 	if *want != "" && !validKind(*want) {
 		fmt.Fprintf(stderr, "ext4play explore: --want %q: not a verdict kind (%v)\n", *want, dio.Kinds)
 		return 2

@@ -118,6 +118,18 @@ func TestExploreAndShare(t *testing.T) {
 		t.Errorf("jan-fix explore: exit %d\n%s", code, out.String())
 	}
 	out.Reset()
+	if code := exploreMain([]string{"two-writers", "--strategy", "pct", "--pct-depth", "5", "--runs", "50", "--json", "--no-minimise"}, &out, &errb); code > 1 {
+		t.Errorf("pct explore: exit %d\n%s", code, errb.String())
+	} else if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Runs != 50 {
+		t.Errorf("pct explore: %v %+v", err, got)
+	}
+	for _, bad := range []string{"-1", "65"} {
+		errb.Reset()
+		if code := exploreMain([]string{"two-writers", "--strategy", "pct", "--pct-depth", bad, "--runs", "5"}, &out, &errb); code != 2 || errb.Len() == 0 {
+			t.Errorf("--pct-depth %s: exit %d, %q", bad, code, errb.String())
+		}
+	}
+	out.Reset()
 	if code := shareMain([]string{"two-writers", "--kernel", "v4.4", "--base", "https://x.test/play"}, &out, &errb); code != 0 {
 		t.Fatalf("share: %d %s", code, errb.String())
 	}
