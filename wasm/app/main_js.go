@@ -47,7 +47,46 @@ func main() {
 		root.startInspector()
 	}
 
-	for ok := true; ok; ok = renderer.EventWait() {
+	tl := newTLCanvas()
+	mark("loop")
+	// vugu queues one wake-up per event (up to 64) and renders once per
+	// wake-up; a burst of events would then cost a burst of renders, each
+	// already stale. The pump folds them into one pending wake-up.
+	wake, stopped := make(chan struct{}, 1), make(chan struct{})
+	go func() {
+		for renderer.EventWait() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+		close(stopped)
+	}()
+	var nextRender float64
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-wake:
+			case <-stopped:
+				// vugu ends the event loop when an event handler panicked.
+				fatal("ext4play stopped after an internal error in an event handler (see the console). Reload the page to continue.")
+				return
+			}
+			// An event after a quiet spell renders at once, in its own
+			// task (a click or a key shows in the next frame, and tests
+			// see the page updated when the event returns). Bursts
+			// (scrubbing, a held arrow key, explore progress) coalesce:
+			// the panels, which take tens of ms, render at most once per
+			// 2× their last cost, each time inside an animation frame,
+			// while the timeline and the step counter keep the frame rate.
+			for nowMs() < nextRender {
+				waitFrame()
+			}
+			select {
+			case <-wake: // events since: this render includes them
+			default:
+			}
+		}
 		// Build under the read lock (loaders change root from their own
 		// goroutines); Render takes that lock itself and a nested RLock
 		// could deadlock against a waiting writer.
@@ -68,7 +107,17 @@ func main() {
 			fatal(fmt.Sprintf("ext4play could not draw the page: %v. Reload the page to continue.", err))
 			return
 		}
-		noteRenderTiming(t0, t1, nowMs())
+		// The timeline in the same frame as the panels (its slot may
+		// have moved: Play.Rendered marked the layout dirty).
+		env.Lock()
+		tl.frame(playState, root.Tab == "playground")
+		env.UnlockOnly()
+		t2 := nowMs()
+		noteRenderTiming(t0, t1, t2)
+		if first {
+			mark("first-render")
+		}
+		nextRender = t2 + 2*(t2-t0)
 		if scroll {
 			env.Lock()
 			root.scrollSel = false
@@ -84,8 +133,33 @@ func main() {
 			markFirstRender()
 		}
 	}
-	// vugu ends the event loop when an event handler panicked.
-	fatal("ext4play stopped after an internal error in an event handler (see the console). Reload the page to continue.")
+}
+
+var (
+	frameCh = make(chan struct{}, 1)
+	frameFn = sjs.FuncOf(func(sjs.Value, []sjs.Value) any {
+		select {
+		case frameCh <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+)
+
+// waitFrame blocks until the browser's next animation frame, or 100 ms
+// when it paints none (a hidden tab), so renders never stall for good.
+// The goroutine then runs inside that frame's callback, before the paint.
+func waitFrame() {
+	g := sjs.Global()
+	select {
+	case <-frameCh: // a late wake-up of an earlier wait
+	default:
+	}
+	f := g.Call("requestAnimationFrame", frameFn)
+	t := g.Call("setTimeout", frameFn, 100)
+	<-frameCh
+	g.Call("cancelAnimationFrame", f)
+	g.Call("clearTimeout", t)
 }
 
 // fatal shows a message that the page can no longer work, through

@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"math"
 	sjs "syscall/js"
-
-	"honnef.co/go/js/dom/v2"
 )
 
 const (
@@ -55,30 +53,41 @@ type tlCanvas struct {
 	}
 }
 
+// theTL is the page's one timeline canvas. The render loop (main_js.go)
+// draws it right after each vugu render, so panels and timeline show the
+// same step in the same frame; the animation loop draws it in between.
+var theTL *tlCanvas
+
+// newTLCanvas creates the canvas once; later calls return it.
 func newTLCanvas() *tlCanvas {
-	win := dom.GetWindow()
-	doc := win.Document()
-	c := doc.CreateElement("canvas").(*dom.HTMLCanvasElement)
-	c.SetClass("tl-canvas")
-	c.SetID("tl-canvas")
-	c.SetAttribute("data-testid", "timeline")
-	c.Style().SetProperty("display", "none", "")
-	doc.QuerySelector("body").AppendChild(c)
-	// dom/v2's GetContext takes no options; an opaque context is cheaper
-	// to composite, so this one call stays raw.
-	ctx := c.Underlying().Call("getContext", "2d", map[string]any{"alpha": false})
-	t := &tlCanvas{canvas: c.Underlying(), ctx: ctx, hover: -1}
-	send := func(kind string) func(dom.Event) {
-		return func(ev dom.Event) {
-			e := ev.Underlying()
-			r := c.GetBoundingClientRect()
-			m := mouseEv{kind: kind, x: e.Get("clientX").Float() - r.Left(), y: e.Get("clientY").Float() - r.Top(), shift: e.Get("shiftKey").Bool()}
+	if theTL != nil {
+		return theTL
+	}
+	// The canvas itself is driven through syscall/js: dom/v2's element
+	// wrappers (a type switch over every HTML element type) would link
+	// ~400 KB of wasm for the two element calls made here. Window-level
+	// listeners go through dom/v2's Window.
+	doc := sjs.Global().Get("document")
+	c := doc.Call("createElement", "canvas")
+	c.Set("className", "tl-canvas")
+	c.Set("id", "tl-canvas")
+	c.Call("setAttribute", "data-testid", "timeline")
+	c.Get("style").Set("display", "none")
+	doc.Get("body").Call("appendChild", c)
+	// An opaque context is cheaper to composite.
+	ctx := c.Call("getContext", "2d", map[string]any{"alpha": false})
+	t := &tlCanvas{canvas: c, ctx: ctx, hover: -1}
+	theTL = t
+	send := func(kind string) func(e sjs.Value) {
+		return func(e sjs.Value) {
+			r := c.Call("getBoundingClientRect")
+			m := mouseEv{kind: kind, x: e.Get("clientX").Float() - r.Get("left").Float(), y: e.Get("clientY").Float() - r.Get("top").Float(), shift: e.Get("shiftKey").Bool()}
 			if kind == "wheel" {
-				ev.PreventDefault() // listeners on an element are not passive by default
+				e.Call("preventDefault") // listeners on an element are not passive by default
 				m.dy = e.Get("deltaY").Float()
 			}
 			if kind == "down" {
-				ev.PreventDefault()
+				e.Call("preventDefault")
 			}
 			select {
 			case playMouse <- m:
@@ -86,15 +95,18 @@ func newTLCanvas() *tlCanvas {
 			}
 		}
 	}
-	c.AddEventListener("mousedown", false, send("down"))
-	c.AddEventListener("wheel", false, send("wheel"))
-	c.AddEventListener("mouseleave", false, send("leave"))
+	for _, k := range [][2]string{{"mousedown", "down"}, {"wheel", "wheel"}, {"mouseleave", "leave"}} {
+		f := send(k[1])
+		c.Call("addEventListener", k[0], sjs.FuncOf(func(_ sjs.Value, args []sjs.Value) any { f(args[0]); return nil }))
+	}
 	// Moves and releases are followed on the window so a drag may leave the canvas.
-	win.AddEventListener("mousemove", false, send("move"))
-	win.AddEventListener("mouseup", false, send("up"))
-	relayout := func(dom.Event) { tlLayoutDirty = true }
-	win.AddEventListener("resize", false, relayout)
-	win.AddEventListener("scroll", true, relayout) // capture: scrolls of inner boxes too
+	move, up := send("move"), send("up")
+	win := sjs.Global()
+	win.Call("addEventListener", "mousemove", sjs.FuncOf(func(_ sjs.Value, a []sjs.Value) any { move(a[0]); return nil }))
+	win.Call("addEventListener", "mouseup", sjs.FuncOf(func(_ sjs.Value, a []sjs.Value) any { up(a[0]); return nil }))
+	relayout := sjs.FuncOf(func(sjs.Value, []sjs.Value) any { tlLayoutDirty = true; return nil })
+	win.Call("addEventListener", "resize", relayout)
+	win.Call("addEventListener", "scroll", relayout, true) // capture: scrolls of inner boxes too
 	return t
 }
 
@@ -126,6 +138,12 @@ func (t *tlCanvas) frame(p *PlayState, active bool) {
 		t.dirty = true
 	}
 	if p.viewGen != t.viewGen || p.step != t.step {
+		if p.step != t.step {
+			// Between panel renders (coalesced, see main_js.go) the step
+			// counter moves with the cursor; the next render writes the
+			// same text.
+			setStepCounter(p.stepText())
+		}
 		t.viewGen, t.step = p.viewGen, p.step
 		t.view.follow(p.step)
 		t.dirty = true
@@ -142,18 +160,18 @@ var tlLayoutDirty = true
 
 // placeOverSlot positions and sizes the canvas over #tl-slot.
 func (t *tlCanvas) placeOverSlot() {
-	slot := dom.GetWindow().Document().GetElementByID("tl-slot")
-	if slot == nil {
+	slot := sjs.Global().Get("document").Call("getElementById", "tl-slot")
+	if !slot.Truthy() {
 		if t.shown {
 			t.canvas.Get("style").Set("display", "none")
 			t.shown = false
 		}
 		return
 	}
-	r := slot.GetBoundingClientRect()
-	w, h := int(r.Width()), int(r.Height())
-	left := r.Left() + sjs.Global().Get("scrollX").Float()
-	top := r.Top() + sjs.Global().Get("scrollY").Float()
+	r := slot.Call("getBoundingClientRect")
+	w, h := int(r.Get("width").Float()), int(r.Get("height").Float())
+	left := r.Get("left").Float() + sjs.Global().Get("scrollX").Float()
+	top := r.Get("top").Float() + sjs.Global().Get("scrollY").Float()
 	st := t.canvas.Get("style")
 	if !t.shown {
 		st.Set("display", "block")
