@@ -74,6 +74,7 @@ type PlayState struct {
 	runSc       *scenario.Scenario // the scenario as run (replay of res.Choices)
 	runScript   string             // the §7 script the run followed, or ""
 	clampedFrom int64              // the step limit the page lowered to pageStepsMax, or 0
+	extWant     int                // the step whose extent map was asked for (long runs: extManual)
 	askedSc     *scenario.Scenario // the run's scenario before that (its own scheduler)
 	diffOther   scenario.Kernel    // the variant the code view compares with ("": the default)
 	diffOpen    bool               // the variant diff is unfolded
@@ -345,6 +346,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 	p.tl = buildTimeline(res.Trace)
 	p.stepTask = stepTasks(res.Trace)
 	p.extc = extentCache{}
+	p.extWant = 0
 	p.creatorMap = p.creators()
 	p.ioix = buildIOIndex(res.Trace)
 	p.gen++

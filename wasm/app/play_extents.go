@@ -144,7 +144,13 @@ func blockKinds(f fileExtents) []byte {
 
 // extentSVG draws each file as a strip of blocks, changed ones outlined.
 func (p *PlayState) extentSVG() vugu.HTML {
-	if !p.extReady || p.res == nil {
+	if p.res == nil {
+		return ""
+	}
+	if p.extManual() {
+		return vugu.HTML(fmt.Sprintf(`<div class="dim pad" data-testid="extent-manual">A long run: the map at step %d replays %s steps of the model on this thread.</div>`, p.step, thousands(uint64(p.step))))
+	}
+	if !p.extReady {
 		return vugu.HTML(`<div class="dim pad">computed when the cursor rests…</div>`)
 	}
 	cur := p.extentsAt(p.step)
@@ -191,8 +197,10 @@ func (p *PlayState) extentSVG() vugu.HTML {
 			}
 		}
 		fmt.Fprintf(&b, `<g data-testid="extent-file" data-file="%s" data-written="%d" data-unwritten="%d" data-holes="%d" data-changed="%d">`, esc(f.Name), nw, nu, nh, changed)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-h">%s</text><text x="%d" y="%d" class="t-r">%d blocks · %d written · %d unwritten · %d hole</text>`,
-			labelW, y+11, esc(f.Name), w-2, y+11, f.Blocks, nw, nu, nh)
+		sum := fmt.Sprintf("%d blocks · %d written · %d unwritten · %d hole", f.Blocks, nw, nu, nh)
+		// The name gets what the right-aligned summary leaves of the row.
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-h"><title>%s</title>%s</text><text x="%d" y="%d" class="t-r">%s</text>`,
+			labelW, y+11, esc(f.Name), esc(abbrev(f.Name, max(6, 64-len([]rune(sum))))), w-2, y+11, esc(sum))
 		if f.Blocks > 0 {
 			bw := float64(w) / float64(f.Blocks)
 			// runs of equal kind → one rect each
@@ -226,4 +234,24 @@ func (p *PlayState) extentTreeChanged(step int) bool {
 		}
 	}
 	return false
+}
+
+// extAutoSteps is the longest run whose extent map follows the cursor by
+// itself; each map replays the run up to its step (one more where the
+// tree changed), which for longer runs blocks the page for too long.
+const extAutoSteps = 10_000
+
+// extManual says the map at the cursor waits for a click.
+func (p *PlayState) extManual() bool {
+	if p.res == nil || p.maxStep() <= extAutoSteps || p.extWant == p.step {
+		return false
+	}
+	_, cached := p.extc.steps[p.step]
+	return !cached
+}
+
+// ShowExtents computes the extent map at the cursor of a long run.
+func (c *Play) ShowExtents() {
+	c.S.extWant = c.S.step
+	c.S.extReady = true
 }

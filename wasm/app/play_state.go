@@ -576,9 +576,9 @@ func (p *PlayState) computePointerSVG() vugu.HTML {
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">flag %s</text>`, cardX+8, y+33, esc(flag))
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f">range %s</text>`, cardX+8, y+49, esc(rng))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f"><title>%s</title>owner %s</text>`, cardX+8, y+65, esc(c.Owner), esc(abbrev(c.Owner, 29)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f"><title>%s</title>owner %s</text>`, cardX+8, y+65, esc(c.Owner), esc(abbrev(c.Owner, 26)))
 		if c.Queue != "" {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f" data-testid="svg-ioend-queue"><title>%s</title>queue %s</text>`, cardX+8, y+81, esc(queueLong(c)+" — "+ioEndQueueTitle), esc(abbrev(c.Queue, 29)))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-f" data-testid="svg-ioend-queue"><title>%s</title>queue %s</text>`, cardX+8, y+81, esc(queueLong(c)+" — "+ioEndQueueTitle), esc(abbrev(c.Queue, 26)))
 		}
 		b.WriteString(`</g>`)
 	}

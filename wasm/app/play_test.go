@@ -475,6 +475,15 @@ func TestFullSizeExample(t *testing.T) {
 	if p.res.Verdict != "sleep-in-atomic" || p.maxStep() > fullStepsMax {
 		t.Errorf("full size in the page: %s after %d steps", p.res.Verdict, p.maxStep())
 	}
+	// Its extent map waits for a click: each map replays ~30,000 steps.
+	p.extReady = true
+	if !p.extManual() || !strings.Contains(string(p.extentSVG()), `data-testid="extent-manual"`) {
+		t.Error("the long run's extent map is computed without being asked")
+	}
+	(&Play{S: p}).ShowExtents()
+	if p.extManual() || !strings.Contains(string(p.extentSVG()), `data-file="racer"`) {
+		t.Error("asking for the extent map did not draw it")
+	}
 	if !strings.Contains(p.nativeNote(), "50,000 steps") {
 		t.Errorf("note %q", p.nativeNote())
 	}
