@@ -351,6 +351,9 @@ test('jan-fix: no verdict, and 200 explored runs find no failure', { skip: !base
 	const row = page.locator('[data-testid="explore-matrix"] tr[data-kernel="jan-fix"]');
 	assert.equal(await row.getAttribute('data-failures'), '0');
 	assert.match(await page.locator('[data-testid="explore-note"]').textContent(), /200 \/ 200 runs · 0 failing/);
+	const subject = await page.locator('[data-testid="explore-subject"]').textContent();
+	const [, a, b] = subject.match(/· dioread_nolock · seeds (\d+)–(\d+)$/) || [];
+	assert.equal(Number(b) - Number(a) + 1, 200, subject);
 	await shot(page, 'playground-explore.png');
 
 	// The final image downloads, and e2fsck agrees it is a clean ext4.

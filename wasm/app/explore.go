@@ -214,6 +214,31 @@ func (e *exploreUI) note() string {
 	return s
 }
 
+// subject says what the matrix is about: the explored scenario and its
+// seeds (the form may have moved on since).
+func (e *exploreUI) subject() string {
+	if e.base == nil || (len(e.Rows) == 0 && !e.Running) {
+		return ""
+	}
+	runs := 0
+	for _, r := range e.Rows {
+		runs = max(runs, r.Total)
+	}
+	title := e.base.Title
+	if title == "" {
+		title = "edited scenario"
+	}
+	mount := "dioread_nolock"
+	if !e.base.Mount.DioreadNolock {
+		mount = "no dioread_nolock"
+	}
+	s := fmt.Sprintf("%s · %s", abbrev(title, 60), mount)
+	if runs > 0 {
+		s += fmt.Sprintf(" · seeds %d–%d", e.base.Scheduler.Seed, e.base.Scheduler.Seed+uint64(runs)-1)
+	}
+	return s
+}
+
 // kinds are the verdict columns seen so far.
 func (e *exploreUI) kinds() []string {
 	seen := map[string]bool{}

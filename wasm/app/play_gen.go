@@ -761,6 +761,13 @@ func (c *Play) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						}
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t"}
 						vgparent.AppendChild(vgn)
+						if c.S.ex.subject() != "" {
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "dim"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "explore-subject"}}}
+							vgparent.AppendChild(vgn)
+							vgn.SetInnerHTML(c.S.ex.subject())
+						}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t"}
+						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pbar"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "explore-progress"}}}
 						vgparent.AppendChild(vgn)
 						vgn.AddAttrInterface("data-pct", c.S.ex.pct())
