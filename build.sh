@@ -86,7 +86,7 @@ cmd_build() {
 	boot=$(hashed .cache/site/boot.js dist/assets)
 	css=$(hashed web/style.css dist/assets)
 	sed -e "s#assets/wasm_exec\.js#assets/$js#g" -e "s#assets/boot\.js#assets/$boot#g" \
-		-e "s#assets/style\.css#assets/$css#g" web/index.html >dist/index.html
+		-e "s#assets/style\.css#assets/$css#g" -e "s#assets/app\.wasm#assets/$wasm#g" web/index.html >dist/index.html
 	# Other top-level files keep stable names (e.g. a Web Worker script the
 	# page starts by name); references to the wasm and wasm_exec.js inside
 	# them point at the hashed copies.
