@@ -112,6 +112,10 @@ test('the seed race on v4.5-rc3 ends in the sleeping-in-IRQ BUG', { skip: !baseU
 	// The extent map: L's range B is still unwritten (16 blocks).
 	await page.waitForSelector('[data-testid="extent-file"][data-file="race"]', { timeout });
 	assert.equal(await page.locator('[data-testid="extent-file"][data-file="race"]').getAttribute('data-unwritten'), '16');
+	// The last i_private stores before the verdict: O's unlocked NULL
+	// store follows L's store of its io_end.
+	const story = (await page.locator('[data-testid="istory"] [data-step]').allTextContents()).join('\n');
+	assert.match(story, /L\.0 stores race->i_private = io_end#1 \(holding i_mutex\)\s*step \d+\s*O\.0 stores race->i_private = NULL \(without i_mutex\)/, story);
 	await shot(page, 'playground-verdict.png');
 });
 

@@ -76,6 +76,7 @@ type PlayState struct {
 	runScript   string             // the §7 script the run followed, or ""
 	clampedFrom int64              // the step limit the page lowered to pageStepsMax, or 0
 	extWant     int                // the step whose extent map was asked for (long runs: extManual)
+	istory      []storyLine        // the last i_private stores before the verdict
 	askedSc     *scenario.Scenario // the run's scenario before that (its own scheduler)
 	diffOther   scenario.Kernel    // the variant the code view compares with ("": the default)
 	diffOpen    bool               // the variant diff is unfolded
@@ -355,6 +356,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 	p.extWant = 0
 	p.creatorMap = p.creators()
 	p.ioix = buildIOIndex(res.Trace)
+	p.istory = storyLines(res, 4)
 	p.gen++
 	p.playing = false
 	p.dirty = false
@@ -974,3 +976,40 @@ func (p *PlayState) runImage() string {
 	}
 	return fmt.Sprintf("mkfs %s bs=%d", sizeText(im.Size), bs)
 }
+
+// storyLine is one store to i_private before the verdict
+// (dio.IPrivateStory), with its step for the jump button.
+type storyLine struct {
+	Step     int
+	Text     string
+	Unlocked bool
+}
+
+// storyLines keeps the last n stores before the first verdict: the ones
+// that decided which io_end the racing DIO saw.
+func storyLines(res *dio.Result, n int) []storyLine {
+	if res == nil || len(res.Violations) == 0 || res.Trace == nil {
+		return nil
+	}
+	all := dio.IPrivateStory(res.Trace)
+	var out []storyLine
+	for _, l := range all[max(0, len(all)-n):] {
+		rest, ok := strings.CutPrefix(l, "step ")
+		num, text, ok2 := strings.Cut(rest, ": ")
+		st, err := strconv.Atoi(num)
+		if !ok || !ok2 || err != nil {
+			continue
+		}
+		out = append(out, storyLine{Step: st, Text: text, Unlocked: strings.HasSuffix(text, "(without i_mutex)")})
+	}
+	return out
+}
+
+func (l storyLine) Class() string {
+	if l.Unlocked {
+		return "pkv bad"
+	}
+	return "pkv"
+}
+
+func (p *PlayState) story() []storyLine { return p.istory }

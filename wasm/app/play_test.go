@@ -647,3 +647,27 @@ func TestPageStepLimit(t *testing.T) {
 		t.Errorf("a small scenario still shows the note: %q", p.nativeNote())
 	}
 }
+
+// The verdict panel lists the last i_private stores before the verdict:
+// in R1, L stores its io_end under i_mutex and O's unlocked NULL store
+// lands next, before L re-reads the pointer.
+func TestIPrivateStoryAtVerdict(t *testing.T) {
+	p := seedRun(t)
+	st := p.story()
+	if len(st) == 0 || len(st) > 4 {
+		t.Fatalf("story %+v", st)
+	}
+	for i, l := range st {
+		if l.Step >= p.firstV().Step {
+			t.Errorf("store at step %d is not before the verdict", l.Step)
+		}
+		if !strings.HasPrefix(l.Text, "L.0 stores race->i_private = io_end#") {
+			continue
+		}
+		if l.Unlocked || i+1 >= len(st) || !st[i+1].Unlocked || !strings.HasPrefix(st[i+1].Text, "O.0 stores race->i_private = NULL") {
+			t.Errorf("after L's store: %+v", st)
+		}
+		return
+	}
+	t.Errorf("no store of L's io_end in %+v", st)
+}
