@@ -59,3 +59,34 @@ func TestPayloadBuffersAgree(t *testing.T) {
 		t.Fatal("no payload buffer came back to the arena")
 	}
 }
+
+// On a file system that fills up, answering hole allocations with ENOSPC
+// in the model (noFreeShortcut) gives the same runs as asking core/ext4.
+func TestNoFreeShortcutAgrees(t *testing.T) {
+	sc, _ := scenario.Example("two-writers")
+	sc.Image.Size = 4 << 20
+	sc.Image.Features = []string{"^has_journal"}
+	sc.Workload.Fio = "[global]\ndirectory=${SCRATCH_MNT}\nfilesize=8m\ncreate_on_open=1\nfallocate=none\n" +
+		"ignore_error=,ENOSPC\ncontinue_on_error=write\n\n[v]\nioengine=libaio\niodepth=4\ndirect=1\nbs=64k\nrw=randwrite\n" +
+		"number_ios=96\nverify=crc32c\nverify_backlog=8\nfilename=v\n\n" +
+		"[p]\nioengine=falloc\nrw=randtrim\nbs=4k\nnumber_ios=32\nfilename=v\n"
+	for _, k := range []scenario.Kernel{scenario.KernelJanFix, scenario.KernelV45rc3} {
+		sc.Kernel = k
+		p, err := Prepare(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seed := uint64(0); seed < 15; seed++ {
+			a := p.Run(sim.Random(seed), Options{Continue: true, Record: true})
+			noFreeShortcut = false
+			b := p.Run(sim.Random(seed), Options{Continue: true, Record: true})
+			noFreeShortcut = true
+			if a.Trace.Hash() != b.Trace.Hash() || a.Choices != b.Choices {
+				t.Fatalf("%s seed %d: shortcut %s in %d steps, core/ext4 %s in %d steps", k, seed, a.Verdict, a.Steps, b.Verdict, b.Steps)
+			}
+		}
+	}
+	if noFreeHits == 0 {
+		t.Fatal("the file system never filled: the shortcut was not exercised")
+	}
+}
