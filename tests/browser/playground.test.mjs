@@ -144,6 +144,14 @@ test('stepping moves the counter and the io_end pointer as the trace says', { sk
 	assert.equal(await page.locator(`[data-testid="svg-ioend"][data-name="${target}"]`).count(), 1, 'the card the arrow points at');
 	assert.equal(await page.locator('[data-testid="svg-arrow"]').count(), 1);
 	assert.equal((await page.locator('[data-testid="step-counter"]').textContent()).trim().split(' ')[0], String(a));
+	// O is parked mid-submission: the panel names the point it waits at,
+	// the trace's next step of O.
+	const oThread = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && /^O\.0\/\d+$/.test(e.args?.name));
+	assert.ok(oThread, 'O.0 has a track in the trace');
+	const oNext = events.filter((e) => e.cat === 'step' && e.pid === oThread.pid && e.tid === oThread.tid && e.args.step > a)
+		.sort((x, y) => x.args.step - y.args.step)[0];
+	assert.ok(oNext, 'O.0 runs again after the store');
+	assert.equal(await page.locator('[data-testid="tasks-panel"] [data-task="O.0"] [data-testid="task-next"]').textContent(), 'next: ' + oNext.name);
 	await shot(page, 'playground-pointer.png');
 	await page.locator('[data-testid="step-back"]').click();
 	await page.waitForSelector(`[data-testid="playground"][data-step="${a - 1}"]`, { timeout });

@@ -314,6 +314,7 @@ type taskView struct {
 	Ctx     string
 	Status  string
 	Label   string
+	Next    string // the point it is parked at (its next step), if any
 	Stack   []string
 	Current bool
 	Sel     bool
@@ -365,6 +366,8 @@ func (p *PlayState) tasks(ctxs ...trace.Context) []taskView {
 		}
 		if ts.Status == trace.TaskDone {
 			tv.Label, tv.Stack = "finished after "+tv.Label, []string{"—"}
+		} else if n := p.ioix.nextLabel(tr, int32(i), p.step); n != "" {
+			tv.Next = "next: " + n
 		}
 		out = append(out, tv)
 	}
@@ -678,7 +681,23 @@ type ioIndex struct {
 	ioOf      map[int32]int32 // dio loc → io_end loc
 	dioByName map[string]int32
 	works     []workItem
-	stepStack []int32 // stack node of each step's point (-1 before the first)
+	stepStack []int32   // stack node of each step's point (-1 before the first)
+	stepLabel []int32   // label (Trace.Str) of each step's point
+	taskSteps [][]int32 // the steps each task executed, in order
+}
+
+// nextLabel is the label of the first point task t executes after step:
+// where a parked task waits (its stack in the panel is that point's).
+func (ix *ioIndex) nextLabel(tr *trace.Trace, t int32, step int) string {
+	if ix == nil || t < 0 || int(t) >= len(ix.taskSteps) {
+		return ""
+	}
+	ss := ix.taskSteps[t]
+	i := sort.Search(len(ss), func(i int) bool { return int(ss[i]) > step })
+	if i == len(ss) {
+		return ""
+	}
+	return tr.Str(ix.stepLabel[ss[i]])
 }
 
 // workItem is one queue_work of dio_aio_complete_work (fs/direct-io.c's
@@ -702,8 +721,10 @@ var dioNameRe = regexp.MustCompile(`dio#\d+`)
 func buildIOIndex(tr *trace.Trace) *ioIndex {
 	ix := &ioIndex{dioOf: map[int32]int32{}, ioOf: map[int32]int32{}, dioByName: map[string]int32{}}
 	ix.stepStack = make([]int32, tr.Steps+1)
+	ix.stepLabel = make([]int32, tr.Steps+1)
+	ix.taskSteps = make([][]int32, len(tr.Tasks))
 	for i := range ix.stepStack {
-		ix.stepStack[i] = -1
+		ix.stepStack[i], ix.stepLabel[i] = -1, -1
 	}
 	for i, l := range tr.Locs {
 		if l.Kind == trace.LocObj && l.Class == "dio" {
@@ -721,7 +742,10 @@ func buildIOIndex(tr *trace.Trace) *ioIndex {
 		case trace.EvStep:
 			lastStack[e.Task], lastLabel[e.Task] = e.Stack, tr.Str(e.Label)
 			if int(e.Step) < len(ix.stepStack) {
-				ix.stepStack[e.Step] = e.Stack
+				ix.stepStack[e.Step], ix.stepLabel[e.Step] = e.Stack, e.Label
+			}
+			if e.Task >= 0 && int(e.Task) < len(ix.taskSteps) {
+				ix.taskSteps[e.Task] = append(ix.taskSteps[e.Task], e.Step)
 			}
 		case trace.EvObjNew:
 			if e.Loc < 0 || e.Task < 0 {

@@ -671,3 +671,33 @@ func TestIPrivateStoryAtVerdict(t *testing.T) {
 	}
 	t.Errorf("no store of L's io_end in %+v", st)
 }
+
+// A parked task shows the point it waits at, and its stack is that
+// point's: both come from its next step in the trace.
+func TestTaskNextPoint(t *testing.T) {
+	p := seedRun(t)
+	tr := p.res.Trace
+	next := map[int32]trace.Event{} // task -> its first step after the cursor
+	p.seek(111)
+	for _, e := range tr.Events {
+		if e.Kind == trace.EvStep && int(e.Step) > p.step {
+			if _, ok := next[e.Task]; !ok {
+				next[e.Task] = e
+			}
+		}
+	}
+	checked := 0
+	for _, tv := range p.procTasks() {
+		e, ok := next[tv.ID]
+		if tv.Status == "done" || tv.Current || !ok {
+			continue
+		}
+		if tv.Next != "next: "+tr.Str(e.Label) || !slices.Equal(tv.Stack, tr.Stack(e.Stack)) {
+			t.Errorf("%s at step %d: %q %v, trace's next point %q %v", tv.Name, p.step, tv.Next, tv.Stack, tr.Str(e.Label), tr.Stack(e.Stack))
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no parked task at step 111")
+	}
+}
