@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"ext4play/core/dio"
 	"ext4play/core/scenario"
@@ -136,6 +137,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	cont := fs.Bool("continue", false, "go on past the first BUG (show what would have happened)")
 	fsck := fs.Bool("fsck", false, "check the final image with the ext4 reader (fsck verdicts)")
 	stepsMax := fs.Int("steps", 0, "step limit (0: the scenario's)")
+	progress := fs.Bool("progress", false, "print the step count and elapsed time every 2^20 steps to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run here (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the run here (go tool pprof)")
 	fs.Usage = func() {
@@ -162,7 +164,16 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
-	r, err := dio.Run(sc, dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck, StepsMax: *stepsMax})
+	opts := dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck, StepsMax: *stepsMax}
+	if *progress {
+		start := time.Now()
+		opts.Progress = func(step int) {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Fprintf(stderr, "ext4play run: step %d, %.0f s, heap %d MiB\n", step, time.Since(start).Seconds(), ms.HeapAlloc>>20)
+		}
+	}
+	r, err := dio.Run(sc, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "ext4play run:", err)
 		return 2

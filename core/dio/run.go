@@ -126,6 +126,9 @@ type Options struct {
 	// Arena, when set, lends the run what earlier runs on this goroutine
 	// left for reuse (see Arena); it does not change the run.
 	Arena *Arena
+	// Progress, when set, is called every million or so steps with the
+	// step count (sim.Config.Progress).
+	Progress func(step int)
 	// NoChoices leaves Result.Choices empty (Result.Schedule is set;
 	// Schedule.Encode gives the text): explore encodes failures only.
 	NoChoices bool
@@ -441,7 +444,8 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 		a = NewArena()
 		defer a.Close()
 	}
-	sr := sim.Run(p.program(cont, &vol, a), sim.Config{Strategy: c, StepsMax: stepsMax, Continue: cont, Record: opts.Record, Pool: a.pool})
+	sr := sim.Run(p.program(cont, &vol, a), sim.Config{Strategy: c, StepsMax: stepsMax, Continue: cont, Record: opts.Record, Pool: a.pool,
+		Progress: opts.Progress})
 	r := &Result{Steps: sr.Steps, Schedule: sr.Schedule, Preemptions: c.preemptions,
 		Outcome: sr.Outcome, Trace: sr.Trace, Sim: sr}
 	if !opts.NoChoices {

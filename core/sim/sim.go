@@ -67,6 +67,10 @@ type Config struct {
 	Continue  bool     // collect every verdict instead of stopping at the first
 	Record    bool     // record a trace (Result.Trace)
 	NoLockdep bool     // skip lock-order (circular dependency) checking
+	// Progress, when set, is called every ProgressEvery steps (default
+	// 1<<20) with the step count: long native runs report how far they are.
+	Progress      func(step int)
+	ProgressEvery int
 	// Pool, when set, lends the run its task coroutines and takes them
 	// back at the end, so the next run on the same goroutine starts
 	// without creating any; nil: a private pool, closed when the run ends.
@@ -252,6 +256,9 @@ func newSim(cfg Config) *Sim {
 	if cfg.QueueMax <= 0 {
 		cfg.QueueMax = DefaultQueueMax
 	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = 1 << 20
+	}
 	s := &Sim{
 		cfg:       cfg,
 		strat:     cfg.Strategy,
@@ -378,6 +385,9 @@ func (s *Sim) pick() *Task {
 		s.dfs.executed(s, t)
 	}
 	s.step++
+	if s.cfg.Progress != nil && s.step%s.cfg.ProgressEvery == 0 {
+		s.cfg.Progress(s.step)
+	}
 	s.prev, s.prevT = t.id, t
 	t.started = true
 	s.stepOpen = true
