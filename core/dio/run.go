@@ -196,9 +196,6 @@ func Prepare(sc *scenario.Scenario) (*Prepared, error) {
 	if err := checkWorkload(w); err != nil {
 		return nil, err
 	}
-	if sc.Image.Sample != "" {
-		return nil, fmt.Errorf("image.sample %q: the DIO model runs on an mkfs recipe only: %w", sc.Image.Sample, ErrBadInput)
-	}
 	p := &Prepared{Scenario: sc, Variant: v, workload: w, limits: sc.Limits(), stepsMax: int(sc.StepLimit)}
 	if p.base, err = buildBase(sc, w, p.limits); err != nil {
 		return nil, err
@@ -211,7 +208,15 @@ func buildBase(sc *scenario.Scenario, w *fio.Workload, l fio.Limits) (*baseImage
 	if err != nil {
 		return nil, fmt.Errorf("fio setup: %w: %w", err, ErrBadInput)
 	}
+	var sample *image.Device
 	var key strings.Builder
+	if name := sc.Image.Sample; name != "" {
+		var gen uint64
+		if sample, gen = registeredSample(name); sample == nil {
+			return nil, fmt.Errorf("image.sample %q: no such sample image is registered (dio.RegisterSample): %w", name, ErrBadInput)
+		}
+		fmt.Fprintf(&key, "sample %s #%d\n", name, gen) // a new registration is a new base
+	}
 	fmt.Fprintf(&key, "%+v\n", sc.Image)
 	for _, op := range setup {
 		fmt.Fprintf(&key, "%d %s %d %d %d %+v\n", op.Kind, op.File, op.Falloc, op.Offset, op.Length, op.Data)
@@ -221,13 +226,21 @@ func buildBase(sc *scenario.Scenario, w *fio.Workload, l fio.Limits) (*baseImage
 	if b := imageCache.m[key.String()]; b != nil {
 		return b, nil
 	}
-	dev, err := ext4.Mkfs(sc.Image.MkfsOptions())
-	if err != nil {
+	var dev *image.Device
+	if sample != nil {
+		dev = sample.Clone() // the registered image itself never changes
+	} else if dev, err = ext4.Mkfs(sc.Image.MkfsOptions()); err != nil {
 		return nil, fmt.Errorf("image: %w: %w", err, ErrBadInput)
 	}
 	vol, err := ext4.OpenVolume(dev)
 	if err != nil {
+		if sample != nil {
+			return nil, fmt.Errorf("image.sample %q does not open as ext4: %w: %w", sc.Image.Sample, err, ErrBadInput)
+		}
 		return nil, fmt.Errorf("image: %w", err)
+	}
+	if sample != nil && !vol.Superblock().HasIncompat(ext4.EXT4_FEATURE_INCOMPAT_EXTENTS) {
+		return nil, fmt.Errorf("image.sample %q: no extents feature; the DIO model needs extent-mapped files: %w", sc.Image.Sample, ErrBadInput)
 	}
 	b := &baseImage{dev: dev}
 	byPath := map[string]int{}
@@ -237,6 +250,9 @@ func buildBase(sc *scenario.Scenario, w *fio.Workload, l fio.Limits) (*baseImage
 			name := path.Base(op.File)
 			ino, err := vol.Create(2, name, 0o644)
 			if err != nil {
+				if sample != nil {
+					return nil, fmt.Errorf("image.sample %q: creating fio's file /%s: %w: %w", sc.Image.Sample, name, err, ErrBadInput)
+				}
 				return nil, fmt.Errorf("creating %s in the image: %w", op.File, err)
 			}
 			i = len(b.files)
