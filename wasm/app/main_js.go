@@ -76,9 +76,10 @@ func main() {
 			// task (a click or a key shows in the next frame, and tests
 			// see the page updated when the event returns). Bursts
 			// (scrubbing, a held arrow key, explore progress) coalesce:
-			// the panels, which take tens of ms, render at most once per
-			// 2× their last cost, each time inside an animation frame,
-			// while the timeline and the step counter keep the frame rate.
+			// the panels, which take tens of ms, render again only after
+			// 4× their last cost (at most 250 ms), each time inside an
+			// animation frame, while the timeline and the step counter
+			// follow every frame.
 			for nowMs() < nextRender {
 				waitFrame()
 			}
@@ -117,7 +118,7 @@ func main() {
 		if first {
 			mark("first-render")
 		}
-		nextRender = t2 + 2*(t2-t0)
+		nextRender = t2 + min(4*(t2-t0), 250)
 		if scroll {
 			env.Lock()
 			root.scrollSel = false

@@ -133,6 +133,10 @@ func (t *tlCanvas) frame(p *PlayState, active bool) {
 	}
 	if p.gen != t.gen {
 		t.gen, t.model = p.gen, p.tl
+		if p.res != nil && p.res.Trace != nil {
+			// The run's size, for tests and the UI bench.
+			t.canvas.Call("setAttribute", "data-events", len(p.res.Trace.Events))
+		}
 		t.view = tlView{X0: 0, X1: float64(p.tl.Steps) + 1}
 		t.row0 = 0
 		t.dirty = true
