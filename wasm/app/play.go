@@ -806,11 +806,23 @@ func sizeText(n int64) string {
 // setImage puts im in the form and re-runs; an invalid choice leaves the
 // run on screen and says why under the image fields.
 func (p *PlayState) setImage(im scenario.Image) {
+	prev, typed := p.sc.Image, p.imgSize
 	p.sc.Image = im
 	p.imgSize = sizeText(im.Size)
 	p.exSel = ""
 	p.dirty = true
-	if p.run(-1) == nil && im.Sample == "" {
+	if p.run(-1) != nil {
+		// The form goes back to the image of the run on screen; a typed
+		// size stays in its field, next to its error.
+		p.sc.Image = prev
+		if im.Sample == "" {
+			p.imgSize = typed
+		} else {
+			p.imgSize = sizeText(prev.Size)
+		}
+		return
+	}
+	if im.Sample == "" {
 		p.lastRecipe = im
 	}
 }

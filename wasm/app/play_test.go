@@ -448,8 +448,8 @@ func TestImageChoice(t *testing.T) {
 		t.Errorf("512 KiB: imgErr %q, run replaced %v", p.imgErr, p.res != before)
 	}
 	p.setImage(scenario.Image{Sample: "sample-ext4.img.zst"})
-	if p.imgErr == "" || p.res != before {
-		t.Errorf("sample: imgErr %q (the model runs recipes only for now)", p.imgErr)
+	if p.imgErr == "" || p.res != before || p.imageSel() != imgMkfs || p.imgSize != "4M" {
+		t.Errorf("sample: imgErr %q (the model runs recipes only for now); the form holds %s %s", p.imgErr, p.imageSel(), p.imgSize)
 	}
 	p.setImage(p.recipe())
 	if p.imgErr != "" || p.res == before || p.runSc.Image.BlockSize != 1024 {
