@@ -787,7 +787,7 @@ func buildIOIndex(tr *trace.Trace) *ioIndex {
 	return ix
 }
 
-// dioLive reports whether object loc exists at the cursor.
+// live reports whether object loc exists at the cursor.
 func (p *PlayState) live(loc int32) bool {
 	return loc >= 0 && int(loc) < len(p.st.Life) && p.st.Life[loc] == trace.LifeLive
 }
