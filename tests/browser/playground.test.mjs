@@ -503,10 +503,17 @@ test('the image choice re-runs, travels in the share link, and says what is wron
 		assert.equal(await attr(page, 'data-image'), 'mkfs 8M bs=1024');
 		await page.waitForSelector('[data-testid="image-size"]', { timeout });
 	}
+	// The Image tab's New image settings (its defaults here: 64M, block
+	// size chosen by mke2fs) become the recipe.
+	await page.locator('[data-testid="image-select"]').selectOption('newimage');
+	await page.waitForSelector('[data-testid="playground"][data-image="mkfs 64M bs=default"][data-verdict]', { timeout });
+	assert.equal(await page.locator('[data-testid="image-select"]').inputValue(), 'mkfs');
+	assert.equal(await page.locator('[data-testid="image-size"]').inputValue(), '64M');
+	assert.equal(await page.locator('[data-testid="image-bs"]').inputValue(), '0');
 	// A good size runs again.
 	await page.locator('[data-testid="image-size"]').fill('16M');
 	await page.locator('[data-testid="image-size"]').press('Enter');
-	await page.waitForSelector('[data-testid="playground"][data-image="mkfs 16M bs=1024"][data-verdict]', { timeout });
+	await page.waitForSelector('[data-testid="playground"][data-image="mkfs 16M bs=default"][data-verdict]', { timeout });
 	assert.equal(await page.locator('[data-testid="image-error"]').count(), 0);
 });
 

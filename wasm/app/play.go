@@ -744,7 +744,25 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // --- the scenario's image: an mkfs recipe or a bundled sample ---
 
-const imgMkfs = "mkfs"
+const (
+	imgMkfs    = "mkfs"
+	imgNewForm = "newimage" // take the recipe of the Image tab's New image form
+)
+
+// useNewImageForm makes the Image tab's New image settings (size, block
+// and inode size, features, label, seed) the scenario's mkfs recipe.
+func (p *PlayState) useNewImageForm() {
+	o, err := newImageState.options()
+	if err != nil {
+		p.imgErr = "the New image form (Image tab): " + err.Error()
+		return
+	}
+	im := scenario.Image{Size: o.Size, BlockSize: o.BlockSize, InodeSize: o.InodeSize, Label: o.Label, Seed: o.Seed}
+	if o.Features != "" {
+		im.Features = strings.Split(o.Features, ",")
+	}
+	p.setImage(im)
+}
 
 // Init fetches the list of bundled sample images once, for the image menu.
 func (c *Play) Init(ctx vugu.InitCtx) {
@@ -843,8 +861,12 @@ func (c *Play) PickImage(e vugu.DOMEvent) {
 	p := c.S
 	v := e.PropString("target", "value")
 	p.imgErr = ""
-	if v == imgMkfs {
+	switch v {
+	case imgMkfs:
 		p.setImage(p.recipe())
+		return
+	case imgNewForm:
+		p.useNewImageForm()
 		return
 	}
 	// A sample is fetched and opened first: a corrupt one is refused here
@@ -912,11 +934,19 @@ func (c *Play) ImageBlockSize(e vugu.DOMEvent) {
 }
 
 // blockSizes is the block size menu.
-func (p *PlayState) blockSizes() []string { return []string{"1024", "2048", "4096"} }
+// ("0": mke2fs's choice for the size).
+func (p *PlayState) blockSizes() []string { return []string{"0", "1024", "2048", "4096"} }
+
+func blockSizeLabel(v string) string {
+	if v == "0" {
+		return "default"
+	}
+	return v
+}
 
 func (p *PlayState) blockSizeSel() string {
-	if p.sc == nil || p.sc.Image.BlockSize == 0 {
-		return "4096"
+	if p.sc == nil {
+		return "0"
 	}
 	return strconv.FormatUint(uint64(p.sc.Image.BlockSize), 10)
 }
@@ -982,11 +1012,11 @@ func (p *PlayState) runImage() string {
 	if im.Sample != "" {
 		return "sample " + im.Sample
 	}
-	bs := im.BlockSize
-	if bs == 0 {
-		bs = 4096
+	bs := "default"
+	if im.BlockSize != 0 {
+		bs = strconv.FormatUint(uint64(im.BlockSize), 10)
 	}
-	return fmt.Sprintf("mkfs %s bs=%d", sizeText(im.Size), bs)
+	return fmt.Sprintf("mkfs %s bs=%s", sizeText(im.Size), bs)
 }
 
 // storyLine is one store to i_private before the verdict

@@ -701,3 +701,21 @@ func TestTaskNextPoint(t *testing.T) {
 		t.Fatal("no parked task at step 111")
 	}
 }
+
+// The Image tab's New image settings become the scenario's recipe.
+func TestImageFromNewImageForm(t *testing.T) {
+	p := seedRun(t)
+	saved := *newImageState
+	defer func() { *newImageState = saved }()
+	newImageState.Size, newImageState.BlockSize, newImageState.InodeSize, newImageState.Label = "16M", "2048", "128", "scratch"
+	p.useNewImageForm()
+	im := p.runSc.Image
+	if p.imgErr != "" || im.Size != 16<<20 || im.BlockSize != 2048 || im.InodeSize != 128 || im.Label != "scratch" || p.imageSel() != imgMkfs {
+		t.Fatalf("imgErr %q, ran on %+v", p.imgErr, im)
+	}
+	newImageState.Size = "lots"
+	p.useNewImageForm()
+	if !strings.Contains(p.imgErr, "New image form") || p.runSc.Image.Size != 16<<20 {
+		t.Errorf("bad form: %q, image %+v", p.imgErr, p.runSc.Image)
+	}
+}
