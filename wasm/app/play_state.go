@@ -88,7 +88,11 @@ func (p *PlayState) lockText(loc int32) (string, bool) {
 	var parts []string
 	busy := false
 	if o := st.Owner[loc]; o >= 0 {
-		parts = append(parts, "held by "+p.who(o))
+		held := "held by "
+		if p.res.Trace.Locs[loc].Kind == trace.LocRWSem {
+			held = "write-held by " // down_write; readers are listed below
+		}
+		parts = append(parts, held+p.who(o))
 		busy = true
 	}
 	if rs := st.Readers[loc]; len(rs) > 0 {

@@ -719,3 +719,44 @@ func TestImageFromNewImageForm(t *testing.T) {
 		t.Errorf("bad form: %q, image %+v", p.imgErr, p.runSc.Image)
 	}
 }
+
+// i_data_sem shows its writer as write-held and its readers as readers.
+func TestDataSemRows(t *testing.T) {
+	p := seedRun(t)
+	tr := p.res.Trace
+	var sem int32 = -1
+	for i, l := range tr.Locs {
+		if l.Name == "race.i_data_sem" {
+			sem = int32(i)
+		}
+	}
+	row := func() string {
+		for _, iv := range p.inodes() {
+			for _, r := range iv.Rows {
+				if r.Key == "race.i_data_sem" {
+					return r.Value
+				}
+			}
+		}
+		return ""
+	}
+	var sawW, sawR bool
+	for s := 1; s <= p.maxStep(); s++ {
+		p.seek(s)
+		if o := p.st.Owner[sem]; o >= 0 {
+			sawW = true
+			if want := "write-held by " + p.who(o); !strings.HasPrefix(row(), want) {
+				t.Errorf("step %d: %q, want %q", s, row(), want)
+			}
+		}
+		if rs := p.st.Readers[sem]; len(rs) > 0 {
+			sawR = true
+			if !strings.Contains(row(), "read by "+p.who(rs[0])) {
+				t.Errorf("step %d: %q lacks reader %s", s, row(), p.who(rs[0]))
+			}
+		}
+	}
+	if !sawW || !sawR {
+		t.Errorf("the seed race never took i_data_sem for write (%v) or read (%v)", sawW, sawR)
+	}
+}
