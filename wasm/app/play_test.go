@@ -544,7 +544,7 @@ func TestExplanationPerVariant(t *testing.T) {
 		{"race-r3-v4.5-rc3", "data-verify", []string{"zeros", "R3:"}},
 		{"race-r4-v4.5-rc3", "use-after-free", []string{"R4:", "freed"}},
 		{"race-r3-v4.4", "data-verify", []string{"R3:", "v4.4: the overwrite DIO holds i_data_sem"}},
-		{"race-r1-jan-fix", "clean", []string{"74dae4278546", "race is closed"}},
+		{"race-r1-jan-fix", "clean", []string{"the scripted R1 interleaving of §7 does not break jan-fix", "74dae4278546", "race is closed"}},
 		{"race-r1-v4.6", "clean", []string{"109811c20fb8", "no shared pointer"}},
 		{"generic-300-no-dioread-nolock", "clean", []string{"Without dioread_nolock", "under i_mutex"}},
 		{"falloc-vs-dio", "clean", []string{"did not hit it"}},
