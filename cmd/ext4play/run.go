@@ -138,6 +138,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	fsck := fs.Bool("fsck", false, "check the final image with the ext4 reader (fsck verdicts)")
 	stepsMax := fs.Int("steps", 0, "step limit (0: the scenario's)")
 	progress := fs.Bool("progress", false, "print the step count and elapsed time every 2^20 steps to stderr")
+	noChoices := fs.Bool("no-choices", false, "keep no choice list (long runs: a random or pct run is reproduced by its scenario and seed); choices prints empty")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run here (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the run here (go tool pprof)")
 	fs.Usage = func() {
@@ -164,7 +165,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
-	opts := dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck, StepsMax: *stepsMax}
+	opts := dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck, StepsMax: *stepsMax,
+		NoSchedule: *noChoices}
 	if *progress {
 		start := time.Now()
 		opts.Progress = func(step int) {
@@ -221,7 +223,11 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "  %s\n", l)
 			}
 		}
-		fmt.Fprintf(stdout, "\nreplay: choices %s\n", abbreviate(r.Choices, 80))
+		if *noChoices {
+			fmt.Fprintf(stdout, "\nreplay: the scenario with strategy %s and seed %d (no choice list kept)\n", sc.Scheduler.Strategy, sc.Scheduler.Seed)
+		} else {
+			fmt.Fprintf(stdout, "\nreplay: choices %s\n", abbreviate(r.Choices, 80))
+		}
 	}
 	if r.Verdict != "clean" {
 		return 1

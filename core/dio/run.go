@@ -132,6 +132,10 @@ type Options struct {
 	// NoChoices leaves Result.Choices empty (Result.Schedule is set;
 	// Schedule.Encode gives the text): explore encodes failures only.
 	NoChoices bool
+	// NoSchedule keeps no choice list at all (Result.Schedule nil,
+	// Choices empty; sim.Config.NoSchedule): for long native runs of a
+	// seeded strategy, which the scenario and seed reproduce.
+	NoSchedule bool
 }
 
 // Prepared is a scenario ready to run many times: parsed workload, the
@@ -461,10 +465,10 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 		defer a.Close()
 	}
 	sr := sim.Run(p.program(cont, &vol, a), sim.Config{Strategy: c, StepsMax: stepsMax, Continue: cont, Record: opts.Record, Pool: a.pool,
-		Progress: opts.Progress})
+		Progress: opts.Progress, NoSchedule: opts.NoSchedule})
 	r := &Result{Steps: sr.Steps, Schedule: sr.Schedule, Preemptions: c.preemptions,
 		Outcome: sr.Outcome, Trace: sr.Trace, Sim: sr}
-	if !opts.NoChoices {
+	if !opts.NoChoices && !opts.NoSchedule {
 		r.Choices = sr.Schedule.Encode()
 	}
 	for i := range sr.Verdicts {

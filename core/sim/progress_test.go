@@ -20,3 +20,19 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+// NoSchedule keeps no choice list and changes nothing else, for seeded
+// strategies and replays alike.
+func TestNoSchedule(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		a := Run(contention(10), Config{Strategy: PCT(seed, 3, 200)})
+		b := Run(contention(10), Config{Strategy: PCT(seed, 3, 200), NoSchedule: true})
+		c := Run(contention(10), Config{Strategy: Replay(a.Schedule), NoSchedule: true})
+		if b.Schedule != nil || c.Schedule != nil {
+			t.Fatal("a schedule was kept")
+		}
+		if a.Steps != b.Steps || a.Steps != c.Steps || a.Outcome != b.Outcome || len(a.Verdicts) != len(c.Verdicts) {
+			t.Fatalf("seed %d: %d/%d/%d steps", seed, a.Steps, b.Steps, c.Steps)
+		}
+	}
+}

@@ -67,6 +67,10 @@ type Config struct {
 	Continue  bool     // collect every verdict instead of stopping at the first
 	Record    bool     // record a trace (Result.Trace)
 	NoLockdep bool     // skip lock-order (circular dependency) checking
+	// NoSchedule keeps no record of the choices (Result.Schedule is nil):
+	// a long run of a seeded strategy is reproduced by its seed, and its
+	// choice list would take a byte per step.
+	NoSchedule bool
 	// Progress, when set, is called every ProgressEvery steps (default
 	// 1<<20) with the step count: long native runs report how far they are.
 	Progress      func(step int)
@@ -378,7 +382,11 @@ func (s *Sim) pick() *Task {
 			}
 			return nil
 		}
-		s.sched.add(idx)
+		if s.cfg.NoSchedule {
+			s.sched.n++
+		} else {
+			s.sched.add(idx)
+		}
 	}
 	t := s.candT[idx]
 	if s.dfs != nil {
@@ -524,7 +532,10 @@ func (s *Sim) finish() *Result {
 	if s.outcome == OutcomeOK && len(s.verdicts) > 0 {
 		s.outcome = OutcomeVerdict
 	}
-	res := &Result{Outcome: s.outcome, Verdicts: s.verdicts, Steps: s.step, Schedule: s.sched.schedule(), Err: s.err}
+	res := &Result{Outcome: s.outcome, Verdicts: s.verdicts, Steps: s.step, Err: s.err}
+	if !s.cfg.NoSchedule {
+		res.Schedule = s.sched.schedule()
+	}
 	if rec != nil {
 		rec.Tasks = make([]trace.Task, len(s.tasks))
 		for i, t := range s.tasks {
