@@ -493,16 +493,35 @@ test('the image choice re-runs, travels in the share link, and says what is wron
 	assert.equal(await attr(page, 'data-step'), stepBefore);
 	assert.equal(await page.locator('[data-testid="image-select"]').inputValue(), 'mkfs', 'the menu shows the image the form keeps');
 	await shot(page, 'playground-corrupt-image.png');
-	// A good sample: it runs, or (while core/dio runs mkfs recipes only)
-	// says so under the menu, which goes back to the image on screen.
+	// A good sample runs the scenario on its file system, and its share
+	// link opens in a fresh page (which fetches the sample first).
 	await page.locator('[data-testid="image-select"]').selectOption('sample-ext4.img.zst');
-	await page.waitForFunction(() => /sample-ext4\.img\.zst/.test(document.querySelector('[data-testid="image-error"]')?.textContent || '') ||
-		document.querySelector('[data-testid="playground"]').dataset.image === 'sample sample-ext4.img.zst', null, { timeout });
-	if ((await attr(page, 'data-image')) !== 'sample sample-ext4.img.zst') {
-		assert.equal(await page.locator('[data-testid="image-select"]').inputValue(), 'mkfs');
-		assert.equal(await attr(page, 'data-image'), 'mkfs 8M bs=1024');
-		await page.waitForSelector('[data-testid="image-size"]', { timeout });
-	}
+	await page.waitForSelector('[data-testid="playground"][data-image="sample sample-ext4.img.zst"][data-verdict="sleep-in-atomic"]', { timeout });
+	assert.equal(await page.locator('[data-testid="image-error"]').count(), 0);
+	assert.equal(await page.locator('[data-testid="image-size"]').count(), 0, 'no mkfs fields for a sample');
+	await shot(page, 'playground-sample-image.png');
+	await page.locator('[data-testid="share"]').click();
+	await page.waitForSelector('[data-testid="share-url"]', { timeout });
+	const sampleURL = await page.locator('[data-testid="share-url"]').inputValue();
+	const sampleStep = await attr(page, 'data-step');
+	const p7 = await newPage();
+	await p7.goto(sampleURL);
+	await p7.waitForSelector('[data-testid="playground"][data-image="sample sample-ext4.img.zst"][data-verdict="sleep-in-atomic"]', { timeout });
+	assert.equal(await attr(p7, 'data-step'), sampleStep);
+	assert.equal(await p7.locator('[data-testid="image-select"]').inputValue(), 'sample-ext4.img.zst');
+	await p7.close();
+	// The explore worker (its own wasm instance) fetches the sample too.
+	await page.locator('[data-testid="explore-runs"]').fill('20');
+	await page.locator('[data-testid="explore"]').click();
+	await page.waitForSelector('[data-testid="explore-progress"][data-pct="100"]', { timeout: 60_000 });
+	await page.waitForSelector('[data-testid="explore"]', { timeout });
+	assert.equal(await page.locator('[data-testid="explore-error"]').count(), 0);
+	assert.match(await page.locator('[data-testid="explore-note"]').textContent(), /20 \/ 20 runs/);
+	// A sample the model cannot use (ext2: no extents) says why.
+	await page.locator('[data-testid="image-select"]').selectOption('sample-ext2.img.zst');
+	await page.waitForFunction(() => /sample-ext2\.img\.zst.*extents/.test(document.querySelector('[data-testid="image-error"]')?.textContent || ''), null, { timeout });
+	assert.equal(await attr(page, 'data-image'), 'sample sample-ext4.img.zst');
+	assert.equal(await page.locator('[data-testid="image-select"]').inputValue(), 'sample-ext4.img.zst');
 	// The Image tab's New image settings (its defaults here: 64M, block
 	// size chosen by mke2fs) become the recipe.
 	await page.locator('[data-testid="image-select"]').selectOption('newimage');

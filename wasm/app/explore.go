@@ -8,9 +8,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vugu/vugu"
 
@@ -72,6 +74,14 @@ func exploreJob(req exploreReq, post func(exploreMsg), yield func() bool) {
 	if req.Runs <= 0 || req.Runs > exploreRunsMax {
 		post(exploreMsg{Kind: "error", Msg: fmt.Sprintf("runs %d: want 1 … %d", req.Runs, exploreRunsMax)})
 		return
+	}
+	if sc.Image.Sample != "" {
+		// This worker is its own wasm instance: it fetches and registers
+		// the sample itself.
+		if err := ensureSample(sc.Image.Sample); err != nil {
+			post(exploreMsg{Kind: "error", Msg: err.Error()})
+			return
+		}
 	}
 	for _, k := range req.Kernels {
 		s := sc.Clone()
@@ -335,4 +345,48 @@ func (c *Play) OpenFailure(k string) {
 	if err := c.S.openFailure(k); err != nil {
 		c.S.ex.Err = err.Error()
 	}
+}
+
+// registered lists the sample images this wasm instance registered with
+// core/dio (dio.RegisterSample), by name.
+var registered struct {
+	sync.Mutex
+	m map[string]bool
+}
+
+func sampleRegistered(name string) bool {
+	registered.Lock()
+	defer registered.Unlock()
+	return registered.m[name]
+}
+
+// registerSample opens data as the bundled sample name (a corrupt image
+// is refused with the reader's error) and registers it for scenarios
+// that name it.
+func registerSample(name string, data []byte) error {
+	img, err := openImage(data, name)
+	if err != nil {
+		return fmt.Errorf("sample %s cannot be used: %w", name, err)
+	}
+	dio.RegisterSample(name, img.dev)
+	registered.Lock()
+	defer registered.Unlock()
+	if registered.m == nil {
+		registered.m = map[string]bool{}
+	}
+	registered.m[name] = true
+	return nil
+}
+
+// ensureSample fetches images/<name> and registers it, once. It blocks on
+// the network: call it off the UI lock (a goroutine, or the worker loop).
+func ensureSample(name string) error {
+	if sampleRegistered(name) {
+		return nil
+	}
+	data, err := fetchBytes("images/" + path.Base(name))
+	if err != nil {
+		return fmt.Errorf("sample %s: %w", name, err)
+	}
+	return registerSample(name, data)
 }

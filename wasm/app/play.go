@@ -71,22 +71,24 @@ type PlayState struct {
 	fragErr      string         // a share link that could not be opened
 	dirty        bool           // the form changed since the last run
 
-	res         *dio.Result
-	runSc       *scenario.Scenario // the scenario as run (replay of res.Choices)
-	runScript   string             // the §7 script the run followed, or ""
-	clampedFrom int64              // the step limit the page lowered to pageStepsMax, or 0
-	extWant     int                // the step whose extent map was asked for (long runs: extManual)
-	istory      []storyLine        // the last i_private stores before the verdict
-	askedSc     *scenario.Scenario // the run's scenario before that (its own scheduler)
-	diffOther   scenario.Kernel    // the variant the code view compares with ("": the default)
-	diffOpen    bool               // the variant diff is unfolded
-	red         *trace.Reducer
-	st          *trace.State
-	step        int
-	runTime     time.Duration
-	tl          *tlModel
-	selTask     int32 // task whose code is shown; -1: the task of the current step
-	stepTask    []int32
+	res                        *dio.Result
+	runSc                      *scenario.Scenario // the scenario as run (replay of res.Choices)
+	runScript                  string             // the §7 script the run followed, or ""
+	clampedFrom                int64              // the step limit the page lowered to pageStepsMax, or 0
+	extWant                    int                // the step whose extent map was asked for (long runs: extManual)
+	pendingFrag, pendingSample string             // a share link waiting for its sample image (Play.Init fetches it)
+	env                        vugu.EventEnv      // set by Play.Init: lets background fetches take the UI lock
+	istory                     []storyLine        // the last i_private stores before the verdict
+	askedSc                    *scenario.Scenario // the run's scenario before that (its own scheduler)
+	diffOther                  scenario.Kernel    // the variant the code view compares with ("": the default)
+	diffOpen                   bool               // the variant diff is unfolded
+	red                        *trace.Reducer
+	st                         *trace.State
+	step                       int
+	runTime                    time.Duration
+	tl                         *tlModel
+	selTask                    int32 // task whose code is shown; -1: the task of the current step
+	stepTask                   []int32
 
 	playing  bool
 	speedIdx int
@@ -772,6 +774,8 @@ func (c *Play) Init(ctx vugu.InitCtx) {
 	}
 	p.samplesAsked = true
 	env := ctx.EventEnv()
+	p.env = env
+	p.fetchPending()
 	go func() {
 		b, err := fetchBytes("images/index.json")
 		var list []sample
@@ -869,20 +873,18 @@ func (c *Play) PickImage(e vugu.DOMEvent) {
 		p.useNewImageForm()
 		return
 	}
-	// A sample is fetched and opened first: a corrupt one is refused here
-	// with the reader's error, and the form keeps its image.
+	// A sample is fetched, opened and registered with core/dio first: a
+	// corrupt one is refused here with the reader's error, and the form
+	// keeps its image.
 	p.imgBusy = "fetching and checking " + v + "…"
 	env := e.EventEnv()
 	go func() {
-		data, err := fetchBytes("images/" + v)
-		if err == nil {
-			_, err = openImage(data, v)
-		}
+		err := ensureSample(v)
 		env.Lock()
 		defer env.UnlockRender()
 		p.imgBusy = ""
 		if err != nil {
-			p.imgErr = fmt.Sprintf("sample %s cannot be used: %v", v, err)
+			p.imgErr = err.Error()
 			return
 		}
 		p.setImage(scenario.Image{Sample: v})
@@ -1055,3 +1057,28 @@ func (l storyLine) Class() string {
 }
 
 func (p *PlayState) story() []storyLine { return p.istory }
+
+// fetchPending fetches the sample a share link waits for, off the UI lock,
+// then opens the link (called with the lock held, once the component has
+// its EventEnv).
+func (p *PlayState) fetchPending() {
+	frag, name, env := p.pendingFrag, p.pendingSample, p.env
+	if frag == "" || env == nil {
+		return
+	}
+	go func() {
+		err := ensureSample(name)
+		env.Lock()
+		defer env.UnlockRender()
+		if p.pendingFrag != frag {
+			return // another link was opened meanwhile
+		}
+		p.pendingFrag, p.pendingSample, p.imgBusy = "", "", ""
+		if err != nil {
+			p.fragErr = err.Error()
+			p.openDefault()
+			return
+		}
+		p.openFragment(frag)
+	}()
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -759,4 +760,51 @@ func TestDataSemRows(t *testing.T) {
 	if !sawW || !sawR {
 		t.Errorf("the seed race never took i_data_sem for write (%v) or read (%v)", sawW, sawR)
 	}
+}
+
+// A bundled sample image, once registered (the page fetches it), runs the
+// scenario, travels in the share link, and a sample the model cannot use
+// says why under the menu.
+func TestSampleImage(t *testing.T) {
+	load := func(name string) []byte {
+		b, err := os.ReadFile("../../examples/images/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if err := registerSample("bad-magic.img.zst", load("bad-magic.img.zst")); err == nil || !strings.Contains(err.Error(), "magic") {
+		t.Errorf("bad-magic registered: %v", err)
+	}
+	if err := registerSample("sample-ext4.img.zst", load("sample-ext4.img.zst")); err != nil {
+		t.Fatal(err)
+	}
+	p := seedRun(t)
+	p.setImage(scenario.Image{Sample: "sample-ext4.img.zst"})
+	if p.imgErr != "" || p.runImage() != "sample sample-ext4.img.zst" || p.imageSel() != "sample-ext4.img.zst" {
+		t.Fatalf("sample run: imgErr %q, ran on %q", p.imgErr, p.runImage())
+	}
+	t.Logf("R1 on the sample: %s after %d steps", p.res.Verdict, p.res.Steps)
+	u, err := p.shareLink("http://x/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := newPlayState()
+	q.openFragment(u[strings.Index(u, "#"):])
+	if q.fragErr != "" || q.runImage() != "sample sample-ext4.img.zst" || q.res.Verdict != p.res.Verdict || q.step != p.step {
+		t.Errorf("shared sample run: %q %q %s/%s", q.fragErr, q.runImage(), q.res.Verdict, p.res.Verdict)
+	}
+	// Back to the recipe the form had.
+	p.setImage(p.recipe())
+	if p.imgErr != "" || p.runImage() != "mkfs 8M bs=4096" {
+		t.Errorf("back to mkfs: %q %q", p.imgErr, p.runImage())
+	}
+	if err := registerSample("sample-ext2.img.zst", load("sample-ext2.img.zst")); err != nil {
+		t.Fatal(err)
+	}
+	p.setImage(scenario.Image{Sample: "sample-ext2.img.zst"})
+	if !strings.Contains(p.imgErr, "sample-ext2.img.zst") || p.imageSel() != imgMkfs {
+		t.Errorf("ext2 sample: %q, form on %s", p.imgErr, p.imageSel())
+	}
+	t.Logf("ext2 sample: %s", p.imgErr)
 }

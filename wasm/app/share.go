@@ -41,11 +41,24 @@ func (p *PlayState) openFragment(frag string) {
 		open.Step = nil
 		p.setForm(open)
 		p.exSel = ""
+		if s := open.Image.Sample; s != "" && !sampleRegistered(s) {
+			// The sample must be fetched first (Play.Init does it, off the
+			// UI lock, then opens the link again).
+			p.pendingFrag, p.pendingSample = frag, s
+			p.imgBusy = "fetching " + s + " for the shared run…"
+			p.fetchPending()
+			return
+		}
 		if err = p.runScenario(open, step); err == nil {
 			return
 		}
 	}
 	p.fragErr = fmt.Sprintf("%v", err)
+	p.openDefault()
+}
+
+// openDefault puts the first example in the form and runs it.
+func (p *PlayState) openDefault() {
 	if len(p.examples) > 0 {
 		p.loadExample(p.examples[0].Key)
 		p.run(-1)
