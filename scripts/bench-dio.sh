@@ -54,7 +54,7 @@ done
 if [ -n "${FULL:-}" ]; then
 	echo "== full-size generic/300 (examples/scenarios/generic-300-full.json)"
 	for k in jan-fix v4.5-rc3; do
-		/usr/bin/time -v "$bin" run examples/scenarios/generic-300-full.json --kernel "$k" --json \
+		/usr/bin/time -v "$bin" run examples/scenarios/generic-300-full.json --kernel "$k" --json --no-choices --steps 1000000000 \
 			>/tmp/bench-dio-full.json 2>/tmp/bench-dio-full.time || true
 		python3 - "$k" <<'PY'
 import json, re, sys
