@@ -80,7 +80,7 @@ cmd_build() {
 	mkdir -p dist/assets dist/images .cache/site "$BIN"
 	# No inlining outside the standard library and core/: the vugu code,
 	# the compressors and the page's own package are not on the model's hot
-	# path, and without inlined copies the wasm compresses ~85 KB (brotli)
+	# path, and without inlined copies the wasm compresses ~50 KB (brotli)
 	# smaller, which keeps the first load under its 2 MB budget. The model
 	# (core/) and the standard library keep their inlining: explore speed
 	# is unchanged.
