@@ -43,6 +43,13 @@ func (p *PlayState) computeCode() codeView {
 		return codeView{Note: "Select a task (click its name) to see the kernel function it is in."}
 	}
 	cv := codeView{Task: p.taskName(t), Label: p.st.Label(int(t))}
+	if p.step >= len(p.stepTask) || p.stepTask[p.step] != t {
+		// A parked task is shown where it stopped: the point it runs next
+		// (its stack in the panel is that point's too).
+		if n := p.ioix.nextLabel(p.res.Trace, t, p.step); n != "" {
+			cv.Label = n
+		}
+	}
 	stack := p.res.Trace.Stack(p.taskStack(t))
 	inStack := func(fn string) bool {
 		for _, s := range stack {

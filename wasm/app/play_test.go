@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ext4play/core/dio"
 	"ext4play/core/scenario"
 	"ext4play/core/trace"
 )
@@ -807,4 +808,34 @@ func TestSampleImage(t *testing.T) {
 		t.Errorf("ext2 sample: %q, form on %s", p.imgErr, p.imageSel())
 	}
 	t.Logf("ext2 sample: %s", p.imgErr)
+}
+
+// The code of a selected parked task highlights the line of the point it
+// stopped at (its next step), as a debugger shows a stopped thread.
+func TestCodeOfParkedTask(t *testing.T) {
+	p := seedRun(t)
+	p.seek(111)
+	var o taskView
+	for _, tv := range p.procTasks() {
+		if tv.Name == "O.0" {
+			o = tv
+		}
+	}
+	if o.Next == "" {
+		t.Fatal("O.0 is not parked at step 111")
+	}
+	p.selTask = o.ID
+	cv := p.code()
+	ln, ok := dio.LineOf(strings.TrimPrefix(o.Next, "next: "))
+	if !ok {
+		t.Skipf("no pseudo-code line for %q", o.Next)
+	}
+	if cv.Func != ln.Func {
+		t.Fatalf("code of %s shows %s, its next point %q is in %s", o.Name, cv.Func, o.Next, ln.Func)
+	}
+	for _, l := range cv.Lines {
+		if l.Cur != (l.N == ln.Line) {
+			t.Errorf("%s: line %d cur=%v; want %s:%d (%q)", cv.Func, l.N, l.Cur, ln.Func, ln.Line, o.Next)
+		}
+	}
 }
