@@ -182,6 +182,7 @@ cmd_serve() {
 # start_server: serve dist/ on a free port for the browser tests; sets URL and SERVER_PID.
 start_server() {
 	local log=.cache/serve.log
+	rm -f "$log" # a stale log would name an old server's port
 	"$BIN/ext4play" serve --dir dist --addr 127.0.0.1:0 >"$log" 2>&1 &
 	SERVER_PID=$!
 	local i
