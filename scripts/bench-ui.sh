@@ -28,7 +28,19 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-cp -r dist "$tmp/site"
+# Another build may be rewriting dist/ right now: copy until the copy is
+# whole (its index.html names a wasm that is there, and the image list,
+# written last, exists).
+for try in 1 2 3 4 5 6 7 8 9 10; do
+	rm -rf "$tmp/site"
+	if cp -r dist "$tmp/site" 2>/dev/null && [ -f "$tmp/site/images/index.json" ] &&
+		wasm=$(grep -o 'assets/app\.[0-9a-f]*\.wasm' "$tmp/site/index.html" | head -1) &&
+		[ -n "$wasm" ] && [ -f "$tmp/site/$wasm" ]; then
+		break
+	fi
+	[ "$try" = 10 ] && { echo "bench-ui: dist/ kept changing; try again" >&2; exit 1; }
+	sleep 3
+done
 "$BIN/ext4play" serve --dir "$tmp/site" --addr 127.0.0.1:0 >"$tmp/serve.log" 2>&1 &
 server=$!
 url=
