@@ -1,7 +1,9 @@
 // Package sim is the deterministic kernel simulator under the ext4 model:
 // simulated tasks run one at a time as coroutines (iter.Pull), and a
 // scheduler decides every interleaving, so a run is a pure function of
-// (program, schedule). It knows nothing of ext4.
+// (program, schedule). It knows nothing of ext4. A Pool (Config.Pool)
+// keeps the coroutines between runs on one goroutine, so an exploration
+// pays for them once per worker, not once per task.
 //
 // # Model API
 //
