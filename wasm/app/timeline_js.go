@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math"
 	sjs "syscall/js"
+
+	"honnef.co/go/js/dom/v2"
 )
 
 const (
@@ -99,14 +101,17 @@ func newTLCanvas() *tlCanvas {
 		f := send(k[1])
 		c.Call("addEventListener", k[0], sjs.FuncOf(func(_ sjs.Value, args []sjs.Value) any { f(args[0]); return nil }))
 	}
-	// Moves and releases are followed on the window so a drag may leave the canvas.
+	// Moves and releases are followed on the window so a drag may leave
+	// the canvas. Window-level listeners go through dom/v2's Window; its
+	// element wrappers are avoided above (their type switch over every
+	// HTML element type links most of dom/v2).
 	move, up := send("move"), send("up")
-	win := sjs.Global()
-	win.Call("addEventListener", "mousemove", sjs.FuncOf(func(_ sjs.Value, a []sjs.Value) any { move(a[0]); return nil }))
-	win.Call("addEventListener", "mouseup", sjs.FuncOf(func(_ sjs.Value, a []sjs.Value) any { up(a[0]); return nil }))
-	relayout := sjs.FuncOf(func(sjs.Value, []sjs.Value) any { tlLayoutDirty = true; return nil })
-	win.Call("addEventListener", "resize", relayout)
-	win.Call("addEventListener", "scroll", relayout, true) // capture: scrolls of inner boxes too
+	win := dom.GetWindow()
+	win.AddEventListener("mousemove", false, func(ev dom.Event) { move(ev.Underlying()) })
+	win.AddEventListener("mouseup", false, func(ev dom.Event) { up(ev.Underlying()) })
+	relayout := func(dom.Event) { tlLayoutDirty = true }
+	win.AddEventListener("resize", false, relayout)
+	win.AddEventListener("scroll", true, relayout) // capture: scrolls of inner boxes too
 	return t
 }
 
