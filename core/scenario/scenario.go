@@ -8,7 +8,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"ext4play/core/ext4"
@@ -222,11 +221,7 @@ func (v *validator) add(path, format string, args ...any) {
 	v.errs = append(v.errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...), kind: ErrInvalid})
 }
 
-var (
-	sampleRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	choicesRe = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
-	varRe     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var ()
 
 func mib(n int64) string {
 	if n%(1<<30) == 0 && n >= 1<<30 {
@@ -278,7 +273,7 @@ func (s *Scenario) validateImage(v *validator) {
 		if recipe {
 			v.add("$.image", "give either sample or an mkfs recipe (size, block_size, …), not both")
 		}
-		if len(im.Sample) > MaxSampleName || !sampleRe.MatchString(im.Sample) {
+		if len(im.Sample) > MaxSampleName || !isSampleName(im.Sample) {
 			v.add("$.image.sample", "%q is not a sample image name (lower-case letters, digits, . _ -; at most %d)", im.Sample, MaxSampleName)
 		}
 		return
@@ -366,7 +361,7 @@ func (s *Scenario) Limits() fio.Limits {
 
 func (s *Scenario) validateWorkload(v *validator) {
 	for k := range s.Workload.Vars {
-		if !varRe.MatchString(k) {
+		if !isVarName(k) {
 			v.add("$.workload.vars", "%q is not a variable name", k)
 		}
 	}
@@ -413,7 +408,7 @@ func (s *Scenario) validateScheduler(v *validator) {
 	switch {
 	case len(sc.Choices) > MaxChoicesLen:
 		v.add("$.scheduler.choices", "%d characters, limit %d", len(sc.Choices), MaxChoicesLen)
-	case !choicesRe.MatchString(sc.Choices):
+	case !isChoiceText(sc.Choices):
 		i := strings.IndexFunc(sc.Choices, func(r rune) bool { return !strings.ContainsRune(b64chars, r) })
 		v.add("$.scheduler.choices", "character %q at %d is not base64url (A–Z a–z 0–9 - _)", sc.Choices[i:i+1], i)
 	case len(sc.Choices)%4 == 1:
@@ -442,4 +437,47 @@ func join[T ~string](s []T) string {
 		parts[i] = string(x)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Name checks by hand rather than with regexp: regexp and its unicode
+// tables cost the page ~70 KB of brotli'd wasm and start-up time.
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func isAlpha(c byte) bool      { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
+
+// isSampleName: ^[a-z0-9][a-z0-9._-]*$
+func isSampleName(s string) bool {
+	if s == "" || !isLowerAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isLowerAlnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isChoiceText: ^[A-Za-z0-9_-]*$ (the replay choice list's alphabet)
+func isChoiceText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isVarName: ^[A-Za-z_][A-Za-z0-9_]*$
+func isVarName(s string) bool {
+	if s == "" || !isAlpha(s[0]) && s[0] != '_' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '_' {
+			return false
+		}
+	}
+	return true
 }

@@ -7,7 +7,6 @@ package main
 import (
 	"fmt"
 	"html"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -716,7 +715,25 @@ type workItem struct {
 	worker  int32  // that worker task
 }
 
-var dioNameRe = regexp.MustCompile(`dio#\d+`)
+// dioName returns the first "dio#N" in a task name ("" if none); what
+// regexp `dio#\d+` would find, without linking regexp into the page.
+func dioName(s string) string {
+	for i := strings.Index(s, "dio#"); i >= 0; {
+		j := i + 4
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j > i+4 {
+			return s[i:j]
+		}
+		k := strings.Index(s[i+4:], "dio#")
+		if k < 0 {
+			break
+		}
+		i += 4 + k
+	}
+	return ""
+}
 
 // buildIOIndex reads the trace once. An io_end belongs to the dio its task
 // allocates next (≤ v4.5: ext4_ext_direct_IO makes the io_end, then
@@ -775,7 +792,7 @@ func buildIOIndex(tr *trace.Trace) *ioIndex {
 				w := workItem{wq: strings.TrimSuffix(strings.TrimPrefix(lbl, "queue_work("), ")"), fn: "dio_aio_complete_work",
 					dio: -1, by: e.Task, queued: int(e.Step), started: -1, worker: -1}
 				if e.Task >= 0 && int(e.Task) < len(tr.Tasks) {
-					if d, ok := ix.dioByName[dioNameRe.FindString(tr.Tasks[e.Task].Name)]; ok {
+					if d, ok := ix.dioByName[dioName(tr.Tasks[e.Task].Name)]; ok {
 						w.dio = d
 					}
 				}
@@ -826,7 +843,7 @@ func (p *PlayState) ioEndQueue(io int32) (short, long string) {
 	if p.live(d) {
 		for i, ts := range p.st.Tasks {
 			t := p.res.Trace.Tasks[i]
-			if !ts.Spawned || ts.Status == trace.TaskDone || !t.Ctx.Atomic() || dioNameRe.FindString(t.Name) != dn {
+			if !ts.Spawned || ts.Status == trace.TaskDone || !t.Ctx.Atomic() || dioName(t.Name) != dn {
 				continue
 			}
 			if slices.Contains(p.res.Trace.Stack(ts.Stack), "dio_complete") {
@@ -861,7 +878,7 @@ func (p *PlayState) computeBios() []bioView {
 		if !ts.Spawned || ts.Status == trace.TaskDone || !t.Ctx.Atomic() {
 			continue
 		}
-		b := bioView{Name: t.Name, Dio: dioNameRe.FindString(t.Name), Task: t.Name, Status: "in flight"}
+		b := bioView{Name: t.Name, Dio: dioName(t.Name), Task: t.Name, Status: "in flight"}
 		if j := strings.IndexByte(t.Name, ':'); j >= 0 {
 			b.Name = t.Name[j+1:]
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -836,6 +837,15 @@ func TestCodeOfParkedTask(t *testing.T) {
 	for _, l := range cv.Lines {
 		if l.Cur != (l.N == ln.Line) {
 			t.Errorf("%s: line %d cur=%v; want %s:%d (%q)", cv.Func, l.N, l.Cur, ln.Func, ln.Line, o.Next)
+		}
+	}
+}
+
+func TestDioNameFindsWhatTheRegexpWould(t *testing.T) {
+	re := regexp.MustCompile(`dio#\d+`)
+	for _, s := range []string{"", "dio#", "dio#x", "irq/sda:dio#3/bio1[16+16]", "kworker dio#12", "dio#dio#7", "xdio#45y", "dio#1dio#2", "aio#3"} {
+		if got, want := dioName(s), re.FindString(s); got != want {
+			t.Errorf("dioName(%q) = %q, regexp finds %q", s, got, want)
 		}
 	}
 }
