@@ -117,6 +117,12 @@ func main() {
 		noteRenderTiming(t0, t1, t2)
 		if first {
 			mark("first-render")
+			// The catalogue's menu entries follow the first paint.
+			go func() {
+				env.Lock()
+				playState.loadCatalog()
+				env.UnlockRender()
+			}()
 		}
 		nextRender = t2 + min(4*(t2-t0), 250)
 		if scroll {

@@ -53,8 +53,9 @@ type lineErr struct {
 // PlayState is the whole playground. Fields are only touched under the
 // EventEnv lock.
 type PlayState struct {
-	examples []playExample
-	exSel    string
+	examples      []playExample
+	catalogLoaded bool // catalogue entries appended (see loadCatalog)
+	exSel         string
 
 	sc           *scenario.Scenario // the form's scenario (kernel, mount, fio, scheduler)
 	strategy     string             // scenario strategy or scriptPrefix+"R1"
@@ -154,6 +155,24 @@ func playExamples() []playExample {
 	add("race-r3-v4.4", "R3 on v4.4: still loses the conversion", "Minimal race (§7)", "R3", scenario.KernelV44)
 	add("race-r1-jan-fix", "R1 on jan-fix: closed", "Minimal race (§7)", "R1", scenario.KernelJanFix)
 	add("race-r1-v4.6", "R1 on v4.6: no shared pointer", "Minimal race (§7)", "R1", scenario.KernelV46)
+	return out
+}
+
+// loadCatalog appends the catalogue's examples to the menu, once. The page
+// calls it just after its first paint: parsing and validating every
+// catalogue scenario is tens of ms of first-call wasm compilation and work
+// that the first frame (the §7 race) does not need. example() calls it on
+// a miss, so a key from the catalogue always resolves.
+func (p *PlayState) loadCatalog() {
+	if p.catalogLoaded {
+		return
+	}
+	p.catalogLoaded = true
+	p.examples = append(p.examples, catalogExamples()...)
+}
+
+func catalogExamples() []playExample {
+	var out []playExample
 	cat, err := scenario.Catalog()
 	if err == nil {
 		for _, e := range cat {
@@ -178,6 +197,10 @@ func (p *PlayState) example(key string) *playExample {
 		if p.examples[i].Key == key {
 			return &p.examples[i]
 		}
+	}
+	if !p.catalogLoaded {
+		p.loadCatalog()
+		return p.example(key)
 	}
 	return nil
 }
