@@ -166,11 +166,28 @@ func playLoop(env vugu.EventEnv, root *Root) {
 	}
 }
 
+// slotLayoutSig is what moves the timeline's slot between renders.
+type slotLayoutSig struct {
+	gen     int
+	fragErr string
+}
+
+var lastSlotSig slotLayoutSig
+
 // Rendered notes when a verdict first reached the screen (the share-link
 // budget is measured from navigation to this point).
 func (c *Play) Rendered() {
-	tlLayoutDirty = true
 	p := c.S
+	// Reading the timeline slot's position forces a layout, so it is read
+	// again only when what sits above it may have changed: a new run (the
+	// verdict panel) or the share-link banner. Size changes, a new slot
+	// element, resizes and scrolls are caught in timeline_js.go.
+	if p != nil {
+		if sig := (slotLayoutSig{p.gen, p.fragErr}); sig != lastSlotSig {
+			lastSlotSig = sig
+			tlLayoutDirty = true
+		}
+	}
 	if p == nil || p.verdictShownAt != 0 || p.res == nil {
 		return
 	}

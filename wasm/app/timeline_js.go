@@ -37,6 +37,8 @@ type tlCanvas struct {
 	w, h        int // CSS pixels (dpr 1 raster: crisp enough, 4x cheaper)
 	left, top   float64
 	shown       bool
+	slotEl      sjs.Value // the #tl-slot being watched
+	slotRO      sjs.Value // ResizeObserver on it (undefined until made)
 
 	model   *tlModel
 	gen     int
@@ -129,6 +131,7 @@ func (t *tlCanvas) frame(p *PlayState, active bool) {
 	if t.shown && !tlLayoutDirty && !t.dirty && p.gen == t.gen && p.viewGen == t.viewGen && p.step == t.step {
 		return
 	}
+	t.watchSlot()
 	if !t.shown || tlLayoutDirty {
 		tlLayoutDirty = false
 		t.placeOverSlot()
@@ -166,6 +169,30 @@ func (t *tlCanvas) frame(p *PlayState, active bool) {
 // tlLayoutDirty: the page may have moved the slot (set after every vugu
 // render of the playground, on resize and on scroll).
 var tlLayoutDirty = true
+
+// watchSlot notices a new #tl-slot element (vugu re-created it, e.g. after
+// a tab switch) and watches the slot's size with a ResizeObserver, whose
+// callback runs after the browser's own layout, so the re-measure it asks
+// for costs no forced layout. Looking the element up forces none either.
+func (t *tlCanvas) watchSlot() {
+	slot := sjs.Global().Get("document").Call("getElementById", "tl-slot")
+	if slot.Equal(t.slotEl) {
+		return
+	}
+	t.slotEl = slot
+	tlLayoutDirty = true
+	if t.slotRO.IsUndefined() {
+		ro := sjs.Global().Get("ResizeObserver")
+		if !ro.Truthy() {
+			return
+		}
+		t.slotRO = ro.New(sjs.FuncOf(func(sjs.Value, []sjs.Value) any { tlLayoutDirty = true; return nil }))
+	}
+	t.slotRO.Call("disconnect")
+	if slot.Truthy() {
+		t.slotRO.Call("observe", slot)
+	}
+}
 
 // placeOverSlot positions and sizes the canvas over #tl-slot.
 func (t *tlCanvas) placeOverSlot() {
