@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 	sjs "syscall/js"
 
 	"github.com/vugu/vugu"
@@ -26,6 +27,11 @@ func main() {
 			panic(r)
 		}
 	}()
+	// Every vugu render builds a fresh tree of garbage; js/wasm has no
+	// background GC workers, so a collection lands inside some render as
+	// a long task. A higher target makes them rarer (the page's live heap
+	// is tens of MB).
+	debug.SetGCPercent(400)
 	renderer, err := domrender.New(mountPoint)
 	if err != nil {
 		fatal(fmt.Sprintf("ext4play could not start its renderer: %v", err))
