@@ -29,9 +29,11 @@ func main() {
 	}()
 	// Every vugu render builds a fresh tree of garbage; js/wasm has no
 	// background GC workers, so a collection lands inside some render as
-	// a long task. A higher target makes them rarer (the page's live heap
-	// is tens of MB).
+	// a long task. A higher target makes them rarer; the soft limit keeps
+	// a big run (the full-size job's recorded trace) from growing the tab
+	// to five times its live heap.
 	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(512 << 20)
 	renderer, err := domrender.New(mountPoint)
 	if err != nil {
 		fatal(fmt.Sprintf("ext4play could not start its renderer: %v", err))
