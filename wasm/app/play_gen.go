@@ -548,7 +548,7 @@ func (c *Play) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "fio-gutter"}, vugu.VGAttribute{Namespace: "", Key: "aria-hidden", Val: "true"}}}
 								vgparent.AppendChild(vgn)
-								vgn.SetInnerHTML(c.S.fioGutterHTML())
+								vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setHTML(value, string(c.S.fioGutterHTML())) })
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t\t"}
 								vgparent.AppendChild(vgn)
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "textarea", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "fio-text"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "fio-text"}, vugu.VGAttribute{Namespace: "", Key: "spellcheck", Val: "false"}, vugu.VGAttribute{Namespace: "", Key: "wrap", Val: "off"}}}
@@ -1663,7 +1663,7 @@ func (c *Play) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "ptr"}}}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.S.pointerSVG())
+					vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setHTML(value, string(c.S.pointerSVG())) })
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t"}
 					vgparent.AppendChild(vgn)
 					if len(c.S.story()) > 0 {
@@ -1733,7 +1733,7 @@ func (c *Play) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgparent.AppendChild(vgn)
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "ptr"}}}
 					vgparent.AppendChild(vgn)
-					vgn.SetInnerHTML(c.S.extentSVG())
+					vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setHTML(value, string(c.S.extentSVG())) })
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t"}
 					vgparent.AppendChild(vgn)
 					if c.S.extManual() {
