@@ -121,7 +121,7 @@ const maxLogicalBlock = 0xFFFFFFFF
 func (v *Volume) MapBlocksExtra(ino uint32, lblk, length uint32, flags GetBlocksFlags, extra MapExtra) (BlockMap, error) {
 	m, err := v.mapBlocks(ino, lblk, length, flags, extra)
 	if err != nil {
-		clear(v.xcache)
+		v.dropTrees(err)
 	}
 	if ferr := v.Flush(); err == nil {
 		err = ferr

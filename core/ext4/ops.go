@@ -45,7 +45,7 @@ const maxFileBlocks = 1<<32 - 1
 func (v *Volume) op(fn func() error) error {
 	err := fn()
 	if err != nil {
-		clear(v.xcache)
+		v.dropTrees(err)
 	}
 	if ferr := v.Flush(); ferr != nil {
 		err = errors.Join(err, ferr)

@@ -37,6 +37,9 @@ type Volume struct {
 	bb, ib  map[uint32][]byte // cached bitmaps
 	bbDirty map[uint32]bool
 	ibDirty map[uint32]bool
+	// fullTrees makes every store rewrite the whole extent tree: the
+	// reference tests hold the incremental store against.
+	fullTrees bool
 
 	// Scratch memory, so that operations do not allocate per call: the
 	// volume is single-threaded. rec holds one inode record, blk one
@@ -46,10 +49,8 @@ type Volume struct {
 	blk     []byte
 	gdt     []byte
 	gdBlks  []uint32
-	entries [][ExtentEntrySize]byte
-	firsts  []uint32
-	leaves  []xnode
 	treeBlk []uint64
+	starts  []int // updateTree's leaf starts
 	cutBuf  []xent
 	inodes  []Inode // readInode's slab
 	bmFree  [][]byte
