@@ -155,7 +155,11 @@ func playLoop(env vugu.EventEnv, root *Root) {
 		case m := <-playWorker:
 			env.Lock()
 			playState.ex.apply(m)
-			env.UnlockRender()
+			if m.Kind == "progress" && patchExplore(&playState.ex) {
+				env.UnlockOnly()
+			} else {
+				env.UnlockRender()
+			}
 		case h := <-playHash:
 			env.Lock()
 			root.Tab = "playground"
@@ -178,6 +182,9 @@ var lastSlotSig slotLayoutSig
 // budget is measured from navigation to this point).
 func (c *Play) Rendered() {
 	p := c.S
+	if p != nil {
+		lastExploreShape = p.ex.shape()
+	}
 	// Reading the timeline slot's position forces a layout, so it is read
 	// again only when what sits above it may have changed: a new run (the
 	// verdict panel) or the share-link banner. Size changes, a new slot

@@ -1,0 +1,5 @@
+//go:build !js
+
+package main
+
+func patchExplore(e *exploreUI) bool { return false }
