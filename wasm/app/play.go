@@ -991,6 +991,12 @@ const pageStepsMax = 100_000
 
 // isFull says whether the form holds the full-size job.
 func (p *PlayState) isFull() bool {
+	// Not p.example: that would parse the catalogue inside the first
+	// render. Until the catalogue is in (just after the first paint) the
+	// answer is no, and the render that follows corrects it.
+	if !p.catalogLoaded {
+		return false
+	}
 	ex := p.example(fullJob)
 	return ex != nil && p.sc != nil && p.fioText == ex.sc.Workload.Fio && p.sc.Image.Size == ex.sc.Image.Size
 }

@@ -65,3 +65,20 @@ func TestCommittedCopyIsCurrent(t *testing.T) {
 		t.Error("web/vugu-render.js differs from the pinned vugu's renderer; run go generate ./wasm/app")
 	}
 }
+
+func TestPatchHelper(t *testing.T) {
+	in := `case m:{let e=C.readString();if(!x.el)throw"x";` + innerHTMLAssign + `break}`
+	out, err := patchHelper(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, innerHTMLAssign) || !strings.Contains(out, `if(x.el.innerHTML!==h)x.el.innerHTML=h`) {
+		t.Errorf("patched = %q", out)
+	}
+	if _, err := patchHelper("(function(){})()"); err == nil || !strings.Contains(err.Error(), "found 0 copies") {
+		t.Errorf("missing assignment: err = %v", err)
+	}
+	if _, err := patchHelper(innerHTMLAssign + innerHTMLAssign); err == nil {
+		t.Error("two assignments accepted")
+	}
+}

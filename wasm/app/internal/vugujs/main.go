@@ -9,7 +9,8 @@
 //
 // The script is the string constant jsHelperScript of the pinned vugu module,
 // read with go/parser, so it always matches the renderer compiled into the
-// wasm.
+// wasm, with one patch (patch.go): innerHTML is assigned only when the
+// markup changed.
 //
 // Usage: go run ./wasm/app/internal/vugujs -o dist/vugu-render.js
 package main
@@ -46,6 +47,9 @@ func run(out, modDir string) error {
 	}
 	script, err := helperScript(filepath.Join(modDir, "domrender", "renderer-js-script.go"))
 	if err != nil {
+		return err
+	}
+	if script, err = patchHelper(script); err != nil {
 		return err
 	}
 	if out == "" {
