@@ -13,6 +13,11 @@ import (
 // the fio gutter). vugu leaves the children of an element with none in the
 // template alone, so they stay ours. The last markup's hash is kept on the
 // element, so a re-created element is always filled.
+//
+// The patched vugu helper (internal/vugujs) skips unchanged innerHTML for
+// every other element by comparing the element's serialized markup; that
+// never matches for these SVGs, whose self-closing tags serialize
+// differently, so they keep this hash check.
 func setHTML(el js.Value, html string) {
 	h := fnv.New64a()
 	h.Write([]byte(html))
