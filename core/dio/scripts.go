@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"ext4play/core/scenario"
 	"ext4play/core/sim"
@@ -15,13 +16,18 @@ var raceJSON []byte
 // RaceScenario is the minimal race of reference §7: range A written,
 // range B a hole, both inside i_size; job O overwrites A, job L
 // allocates B, both AIO. The scripted schedules R1–R4 run on it.
-func RaceScenario() *scenario.Scenario {
+// Each call returns its own copy; the JSON is parsed once (the page asks
+// for it several times while it starts, and a parse is first-call wasm
+// compilation of encoding/json on the way to the first paint).
+func RaceScenario() *scenario.Scenario { return raceScenario().Clone() }
+
+var raceScenario = sync.OnceValue(func() *scenario.Scenario {
 	sc, err := scenario.Parse(raceJSON)
 	if err != nil {
 		panic("dio: embedded race scenario: " + err.Error())
 	}
 	return sc
-}
+})
 
 // Task ids in RaceScenario: the jobs are spawned in file order.
 const (

@@ -8,6 +8,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"sync"
 	sjs "syscall/js"
 
 	"github.com/vugu/vugu"
@@ -116,6 +117,36 @@ func droppedFile(e vugu.DOMEvent) blob {
 
 // markFirstRender records when the first image became visible, as
 // milliseconds since navigation start, for tests and the closing report.
+// firstPainted is closed once the page's first frame is on screen (see
+// notePainted).
+var firstPainted = make(chan struct{})
+
+// afterFirstPaint blocks until the first frame is on screen. Work the
+// first frame does not show (the catalogue's menu entries, the sample
+// list) waits for it: a goroutine started during the first render would
+// otherwise run in the same JS task, before the browser paints, and its
+// first-call wasm compilation would delay the paint.
+func afterFirstPaint() { <-firstPainted }
+
+// notePainted closes firstPainted in the task after the next animation
+// frame, which is the frame that paints what was just rendered, or after
+// 500 ms in a tab that paints no frames (hidden).
+func notePainted() {
+	var once sync.Once
+	var raf, done sjs.Func
+	done = sjs.FuncOf(func(sjs.Value, []sjs.Value) any {
+		once.Do(func() { close(firstPainted) })
+		return nil
+	})
+	raf = sjs.FuncOf(func(sjs.Value, []sjs.Value) any {
+		raf.Release()
+		sjs.Global().Call("setTimeout", done, 0)
+		return nil
+	})
+	sjs.Global().Call("requestAnimationFrame", raf)
+	sjs.Global().Call("setTimeout", done, 500)
+}
+
 func markFirstRender() {
 	ms := sjs.Global().Get("performance").Call("now").Float()
 	sjs.Global().Set("__ext4playFirstRender", ms)

@@ -17,5 +17,6 @@ func fetchBytes(url string) ([]byte, error) { return nil, errNoBrowser }
 func inputFile(e vugu.DOMEvent) blob        { return nil }
 func droppedFile(e vugu.DOMEvent) blob      { return nil }
 func markFirstRender()                      {}
+func afterFirstPaint()                      {}
 func mark(name string)                      {}
 func scrollSelectedIntoView()               {}

@@ -125,8 +125,10 @@ func main() {
 		noteRenderTiming(t0, t1, t2)
 		if first {
 			mark("first-render")
+			notePainted()
 			// The catalogue's menu entries follow the first paint.
 			go func() {
+				afterFirstPaint()
 				env.Lock()
 				playState.loadCatalog()
 				env.UnlockRender()

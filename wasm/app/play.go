@@ -800,6 +800,7 @@ func (c *Play) Init(ctx vugu.InitCtx) {
 	p.env = env
 	p.fetchPending()
 	go func() {
+		afterFirstPaint() // the menu lists samples a moment later
 		b, err := fetchBytes("images/index.json")
 		var list []sample
 		if err == nil {
