@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -181,5 +183,48 @@ func TestCrc(t *testing.T) {
 	js.Encode(b)
 	if !bytes.Equal(b[:4], []byte{0xC0, 0x3B, 0x39, 0x98}) {
 		t.Fatal("journal superblock not big-endian")
+	}
+}
+
+// TestSuperblockLayout checks the copy fast path of Encode/DecodeSuperblock
+// against binary.Encode/Decode: every field sits at its on-disk offset with
+// no padding, and random superblocks encode to the same bytes both ways.
+func TestSuperblockLayout(t *testing.T) {
+	typ := reflect.TypeOf(Superblock{})
+	off := uintptr(0)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Offset != off {
+			t.Fatalf("field %s at offset 0x%x, on disk 0x%x: the struct has padding", f.Name, f.Offset, off)
+		}
+		off += f.Type.Size()
+	}
+	if !hostLittleEndian {
+		t.Skip("big-endian host: Encode/Decode use encoding/binary")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var raw [SuperblockSize]byte
+		for i := range raw {
+			raw[i] = byte(rng.Uint32())
+		}
+		var viaBinary Superblock
+		if _, err := binary.Decode(raw[:], binary.LittleEndian, &viaBinary); err != nil {
+			t.Fatal(err)
+		}
+		sb, err := DecodeSuperblock(raw[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *sb != viaBinary {
+			t.Fatalf("DecodeSuperblock differs from binary.Decode")
+		}
+		want := make([]byte, SuperblockSize)
+		if _, err := binary.Encode(want, binary.LittleEndian, sb); err != nil {
+			t.Fatal(err)
+		}
+		if got := sb.Bytes(); !bytes.Equal(got, want) || !bytes.Equal(got, raw[:]) {
+			t.Fatalf("Encode differs from binary.Encode")
+		}
 	}
 }

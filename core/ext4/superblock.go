@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // Sizes and offsets fixed by the on-disk format.
@@ -153,15 +154,43 @@ func DecodeSuperblock(b []byte) (*Superblock, error) {
 		return nil, fmt.Errorf("%w: superblock: %d bytes, need %d", ErrCorrupt, len(b), SuperblockSize)
 	}
 	sb := new(Superblock)
+	if hostLittleEndian {
+		*sb.raw() = [SuperblockSize]byte(b[:SuperblockSize])
+		return sb, nil
+	}
 	if _, err := binary.Decode(b[:SuperblockSize], binary.LittleEndian, sb); err != nil {
 		return nil, fmt.Errorf("%w: superblock: %v", ErrCorrupt, err)
 	}
 	return sb, nil
 }
 
+// The struct's fields are laid out at their on-disk offsets with no
+// padding (every field is naturally aligned, as in the kernel's struct
+// ext4_super_block), so on a little-endian host its memory is the on-disk
+// superblock and a copy replaces binary.Encode/Decode. Those walk the
+// struct by reflection: slow natively, and in the browser hot enough that
+// V8 recompiles them with TurboFan during the page's first second.
+// TestSuperblockLayout checks the layout against binary.Encode.
+var hostLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// The compiler rejects this line unless the struct is exactly 1024 bytes.
+var _ [SuperblockSize - unsafe.Sizeof(Superblock{})]struct{}
+var _ [unsafe.Sizeof(Superblock{}) - SuperblockSize]struct{}
+
+func (sb *Superblock) raw() *[SuperblockSize]byte {
+	return (*[SuperblockSize]byte)(unsafe.Pointer(sb))
+}
+
 // Encode writes the superblock into b[:1024] as stored on disk. It does not
 // update the checksum; call SetChecksum first when metadata_csum is on.
 func (sb *Superblock) Encode(b []byte) {
+	if hostLittleEndian {
+		*(*[SuperblockSize]byte)(b[:SuperblockSize]) = *sb.raw()
+		return
+	}
 	if _, err := binary.Encode(b[:SuperblockSize], binary.LittleEndian, sb); err != nil {
 		panic("ext4: Superblock.Encode: " + err.Error()) // only if b is short: a caller bug
 	}
