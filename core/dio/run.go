@@ -186,16 +186,13 @@ var imageCache struct {
 // Prepare validates sc and builds its base image (cached by recipe and
 // workload, so repeated runs and explore share it).
 func Prepare(sc *scenario.Scenario) (*Prepared, error) {
-	if err := sc.Validate(); err != nil {
+	w, err := sc.Check()
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	v, err := VariantByName(sc.Kernel)
 	if err != nil {
 		return nil, err
-	}
-	w, err := sc.ParseWorkload()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	if err := checkWorkload(w); err != nil {
 		return nil, err

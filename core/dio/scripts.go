@@ -4,30 +4,43 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
-	"sync"
 
 	"ext4play/core/scenario"
 	"ext4play/core/sim"
 )
 
-//go:embed races/race.json
-var raceJSON []byte
+//go:embed races/race.fio
+var raceFio string
 
 // RaceScenario is the minimal race of reference §7: range A written,
 // range B a hole, both inside i_size; job O overwrites A, job L
 // allocates B, both AIO. The scripted schedules R1–R4 run on it.
-// Each call returns its own copy; the JSON is parsed once (the page asks
-// for it several times while it starts, and a parse is first-call wasm
-// compilation of encoding/json on the way to the first paint).
-func RaceScenario() *scenario.Scenario { return raceScenario().Clone() }
-
-var raceScenario = sync.OnceValue(func() *scenario.Scenario {
-	sc, err := scenario.Parse(raceJSON)
-	if err != nil {
-		panic("dio: embedded race scenario: " + err.Error())
+// Each call returns its own copy.
+//
+// It is a Go value, not an embedded JSON scenario: the page builds it on
+// the way to its first paint, where decoding JSON would cost tens of ms of
+// first-call wasm compilation and TurboFan work. TestRaceScenario checks
+// it validates and survives the JSON round trip.
+func RaceScenario() *scenario.Scenario {
+	return &scenario.Scenario{
+		Version:     1,
+		Title:       "Minimal overwrite-vs-allocating AIO DIO race (reference §7)",
+		Description: "A written range A and a hole B inside i_size; O overwrites A (unlocked under dioread_nolock), L allocates B (locked). The scripted schedules R1-R4 run on it.",
+		Image: scenario.Image{
+			Size:      8 << 20,
+			BlockSize: 4096,
+			InodeSize: 256,
+			Label:     "race",
+			Seed:      1,
+		},
+		Mount:              scenario.Mount{DioreadNolock: true},
+		Kernel:             scenario.KernelV45rc3,
+		Workload:           scenario.Workload{Fio: raceFio},
+		Scheduler:          scenario.Scheduler{Strategy: scenario.StrategyRandom, Seed: 1},
+		StepLimit:          20000,
+		StopAtFirstVerdict: true,
 	}
-	return sc
-})
+}
 
 // Task ids in RaceScenario: the jobs are spawned in file order.
 const (

@@ -215,7 +215,10 @@ func (es Errors) Unwrap() []error {
 	return out
 }
 
-type validator struct{ errs Errors }
+type validator struct {
+	errs     Errors
+	workload *fio.Workload // the fio job as validateWorkload parsed it
+}
 
 func (v *validator) add(path, format string, args ...any) {
 	v.errs = append(v.errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...), kind: ErrInvalid})
@@ -234,6 +237,13 @@ func mib(n int64) string {
 // fio text is parsed with core/fio; its errors keep their line and come
 // with the path $.workload.fio.
 func (s *Scenario) Validate() error {
+	_, err := s.Check()
+	return err
+}
+
+// Check is Validate that also returns the workload it parsed on the way,
+// for callers that would otherwise parse the fio job a second time.
+func (s *Scenario) Check() (*fio.Workload, error) {
 	v := &validator{}
 	if s.Version != Version {
 		v.errs = append(v.errs, &FieldError{Path: "$.version", Msg: fmt.Sprintf("%d — want %d", s.Version, Version), kind: ErrVersion})
@@ -261,9 +271,9 @@ func (s *Scenario) Validate() error {
 		v.add("$.step", "%d — want 0 … step_limit (%d)", *s.Step, s.StepLimit)
 	}
 	if len(v.errs) == 0 {
-		return nil
+		return v.workload, nil
 	}
-	return v.errs
+	return nil, v.errs
 }
 
 func (s *Scenario) validateImage(v *validator) {
@@ -384,6 +394,7 @@ func (s *Scenario) validateWorkload(v *validator) {
 		v.errs = append(v.errs, err.(*FieldError))
 		return
 	}
+	v.workload = w
 	if sc.FileSize > 0 {
 		for i := range w.Jobs {
 			if _, err := s.Limits().Scaled(w.Jobs[i]); err != nil {
