@@ -1,9 +1,9 @@
 package ext4
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
+	"unsafe"
 )
 
 // jbd2 constants (include/linux/jbd2.h). The journal is big-endian.
@@ -73,9 +73,9 @@ func DecodeJournalSuperblock(b []byte) (*JournalSuperblock, error) {
 		return nil, fmt.Errorf("%w: journal superblock: %d bytes, need 1024", ErrCorrupt, len(b))
 	}
 	js := new(JournalSuperblock)
-	if _, err := binary.Decode(b[:JournalSuperblockSize], binary.BigEndian, js); err != nil {
-		return nil, fmt.Errorf("%w: journal superblock: %v", ErrCorrupt, err)
-	}
+	raw := js.raw()
+	*raw = [JournalSuperblockSize]byte(b[:JournalSuperblockSize])
+	swapJournalWords(raw)
 	if js.Header.Magic != JBD2_MAGIC_NUMBER {
 		return js, fmt.Errorf("%w: journal superblock magic 0x%08x, want 0x%08x", ErrBadMagic, js.Header.Magic, uint32(JBD2_MAGIC_NUMBER))
 	}
@@ -87,8 +87,37 @@ func DecodeJournalSuperblock(b []byte) (*JournalSuperblock, error) {
 
 // Encode writes the journal superblock into b[:1024], big-endian.
 func (js *JournalSuperblock) Encode(b []byte) {
-	if _, err := binary.Encode(b[:JournalSuperblockSize], binary.BigEndian, js); err != nil {
-		panic("ext4: JournalSuperblock.Encode: " + err.Error())
+	out := (*[JournalSuperblockSize]byte)(b[:JournalSuperblockSize])
+	*out = *js.raw()
+	swapJournalWords(out)
+}
+
+// Like Superblock, the struct has its on-disk layout (no padding; checked
+// by the compiler below and by TestJournalSuperblockLayout), so encoding is
+// a copy plus a byte swap of the big-endian 32-bit words on a
+// little-endian host, instead of encoding/binary's reflection walk.
+var _ [JournalSuperblockSize - unsafe.Sizeof(JournalSuperblock{})]struct{}
+var _ [unsafe.Sizeof(JournalSuperblock{}) - JournalSuperblockSize]struct{}
+
+func (js *JournalSuperblock) raw() *[JournalSuperblockSize]byte {
+	return (*[JournalSuperblockSize]byte)(unsafe.Pointer(js))
+}
+
+// journalWords are the byte ranges of journal_superblock_t made of 32-bit
+// fields; the rest (UUID, s_checksum_type and its padding, s_users) are
+// bytes.
+var journalWords = [...][2]int{{0x00, 0x30}, {0x40, 0x50}, {0x54, 0x100}}
+
+// swapJournalWords converts the 32-bit fields of b between big-endian (on
+// disk) and host order, in place; both directions are the same swap.
+func swapJournalWords(b *[JournalSuperblockSize]byte) {
+	if !hostLittleEndian {
+		return
+	}
+	for _, r := range journalWords {
+		for i := r[0]; i < r[1]; i += 4 {
+			b[i], b[i+1], b[i+2], b[i+3] = b[i+3], b[i+2], b[i+1], b[i]
+		}
 	}
 }
 
