@@ -135,10 +135,20 @@ var Scripts = map[string][]scriptStep{
 // any variant) and returns the exact choice list it produced, for
 // sim.Replay or a scenario with strategy "replay".
 func ScriptedSchedule(p *Prepared, name string) (sim.Schedule, error) {
+	r, err := RunScript(p, name, Options{})
+	if err != nil {
+		return nil, err
+	}
+	return r.Schedule, nil
+}
+
+// RunScript runs script name on p with opts and returns the run itself:
+// the same run a replay of ScriptedSchedule(p, name) gives, without
+// running the model twice (the page records the scripted race this way).
+func RunScript(p *Prepared, name string, opts Options) (*Result, error) {
 	steps, ok := Scripts[name]
 	if !ok {
 		return nil, fmt.Errorf("no scripted schedule %q (want R1, R2, R3 or R4): %w", name, ErrBadInput)
 	}
-	r := p.Run(&director{steps: steps}, Options{})
-	return r.Schedule, nil
+	return p.Run(&director{steps: steps}, opts), nil
 }

@@ -1,6 +1,7 @@
 package dio
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -136,5 +137,30 @@ func TestIPrivateStory(t *testing.T) {
 	if !strings.Contains(text, "L.0 stores race->i_private = io_end") || !strings.Contains(text, "O.0 stores race->i_private = io_end") ||
 		!strings.Contains(text, "(without i_mutex)") || !strings.Contains(text, "(holding i_mutex)") {
 		t.Fatalf("story:\n%s", text)
+	}
+}
+
+// TestRunScriptIsTheReplay: recording the director's run directly gives
+// the same trace, choices and verdicts as replaying its schedule, on
+// every variant and script (the page relies on it to run the model once).
+func TestRunScriptIsTheReplay(t *testing.T) {
+	for _, k := range scenario.Kernels {
+		p := raceOn(t, k)
+		for _, name := range []string{"R1", "R2", "R3", "R4"} {
+			direct, err := RunScript(p, name, Options{Record: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			replayed := replayScript(t, p, name, false)
+			if direct.Trace.Hash() != replayed.Trace.Hash() {
+				t.Errorf("%s %s: trace of the scripted run differs from its replay", k, name)
+			}
+			if direct.Choices != replayed.Choices || len(direct.Violations) != len(replayed.Violations) {
+				t.Errorf("%s %s: choices or verdicts differ", k, name)
+			}
+		}
+	}
+	if _, err := RunScript(raceOn(t, scenario.KernelV46), "R9", Options{}); !errors.Is(err, ErrBadInput) {
+		t.Errorf("unknown script: %v, want ErrBadInput", err)
 	}
 }

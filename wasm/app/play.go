@@ -20,7 +20,6 @@ import (
 	"ext4play/core/dio"
 	"ext4play/core/fio"
 	"ext4play/core/scenario"
-	"ext4play/core/sim"
 	"ext4play/core/trace"
 )
 
@@ -343,22 +342,23 @@ func (p *PlayState) runScenario(sc *scenario.Scenario, openStep int) (err error)
 		p.setErrors(err)
 		return err
 	}
-	var strat sim.Strategy
+	var res *dio.Result
 	if strings.HasPrefix(p.strategy, scriptPrefix) && sc.Scheduler.Strategy != scenario.StrategyReplay {
-		sched, err := dio.ScriptedSchedule(pr, strings.TrimPrefix(p.strategy, scriptPrefix))
+		// The script's own run, recorded: the same run as replaying its
+		// schedule, with the model run once.
+		res, err = dio.RunScript(pr, strings.TrimPrefix(p.strategy, scriptPrefix), dio.Options{Record: true})
 		if err != nil {
 			p.setErrors(err)
 			return err
 		}
-		strat = sim.Replay(sched)
 	} else {
-		strat, err = pr.StrategyFor(sc.Scheduler.Seed)
+		strat, err := pr.StrategyFor(sc.Scheduler.Seed)
 		if err != nil {
 			p.setErrors(err)
 			return err
 		}
+		res = pr.Run(strat, dio.Options{Record: true})
 	}
-	res := pr.Run(strat, dio.Options{Record: true})
 	p.fioErrs, p.formErr, p.imgErr = nil, "", ""
 	p.runScript = ""
 	if strings.HasPrefix(p.strategy, scriptPrefix) && sc.Scheduler.Strategy != scenario.StrategyReplay {
