@@ -10,10 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
 // Format is how an image is stored in a file or stream.
@@ -114,27 +110,16 @@ func Load(r io.Reader, name string, opts ...Option) (*Device, error) {
 	}
 	format := Detect(head)
 	var src io.Reader = br
-	switch format {
-	case Gzip:
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("image: %s: gzip header: %w", name, err)
+	if format != Raw {
+		dec, done, err := decoder(br, format)
+		if errors.Is(err, errExternal) {
+			return loadExternal(r, br, name, format, &cfg)
 		}
-		defer zr.Close()
-		src = zr
-	case Xz:
-		xr, err := xz.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("image: %s: xz header: %w", name, err)
+			return nil, fmt.Errorf("image: %s: %s header: %w", name, format, err)
 		}
-		src = xr
-	case Zstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(128<<20))
-		if err != nil {
-			return nil, fmt.Errorf("image: %s: zstd header: %w", name, err)
-		}
-		defer zr.Close()
-		src = zr
+		defer done()
+		src = dec
 	}
 	// io.Copy lets a decoder that has WriteTo (zstd, bufio for raw) hand
 	// over its own buffers, so the data is not copied once more into a
@@ -240,34 +225,22 @@ func (d *Device) Save(w io.Writer, format Format) error {
 			}
 		}
 		return d.writeAll(w)
-	case Gzip:
-		zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
-		if err != nil {
-			return fmt.Errorf("image: gzip: %w", err)
+	case Gzip, Xz, Zstd:
+		enc, err := encoder(w, format)
+		if errors.Is(err, errExternal) {
+			return d.saveExternal(w, format)
 		}
-		if err := d.writeAll(zw); err != nil {
+		if err != nil {
+			return fmt.Errorf("image: %s: %w", format, err)
+		}
+		if err := d.writeAll(enc); err != nil {
+			enc.Close()
 			return err
 		}
-		return zw.Close()
-	case Xz:
-		xw, err := xz.NewWriter(w)
-		if err != nil {
-			return fmt.Errorf("image: xz: %w", err)
+		if err := enc.Close(); err != nil {
+			return fmt.Errorf("image: %s: %w", format, err)
 		}
-		if err := d.writeAll(xw); err != nil {
-			return err
-		}
-		return xw.Close()
-	case Zstd:
-		zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return fmt.Errorf("image: zstd: %w", err)
-		}
-		if err := d.writeAll(zw); err != nil {
-			zw.Close()
-			return err
-		}
-		return zw.Close()
+		return nil
 	}
 	return fmt.Errorf("image: unknown format %v", format)
 }
