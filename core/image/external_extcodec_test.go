@@ -127,7 +127,7 @@ func TestExternalInputMax(t *testing.T) {
 type lyingCodec struct{}
 
 func (lyingCodec) Decode([]byte, string, Format, Limits) (*Device, error) { return New(1 << 30), nil }
-func (lyingCodec) Encode(*Device, Format) ([]byte, error)                { return nil, errors.New("no") }
+func (lyingCodec) Encode(*Device, Format) ([]byte, error)                 { return nil, errors.New("no") }
 
 // TestExternalLimits: Load checks the codec's device against its limits.
 func TestExternalLimits(t *testing.T) {
