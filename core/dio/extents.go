@@ -82,7 +82,7 @@ func (m *model) ext4ExtMapBlocks(t *sim.Task, in *inode, lblk, n uint32, flags u
 			// system fills up, would otherwise re-read its big tree from
 			// the image for nearly every write.
 			noFreeHits++
-			in.changed()
+			m.extentsChanged(in, lblk, n) // as the failed call would record
 			return ext4.BlockMap{LBlk: lblk}, false
 		}
 	}
@@ -93,10 +93,10 @@ func (m *model) ext4ExtMapBlocks(t *sim.Task, in *inode, lblk, n uint32, flags u
 		if !isENOSPC(err) {
 			m.internal(t, fmt.Sprintf("ext4_ext_map_blocks(%s) at block %d", m.v.FlagString(flags), lblk), err)
 		}
-		in.changed()
+		m.extentsChanged(in, lblk, n)
 		return mp, false
 	}
-	in.changed()
+	m.extentsChanged(in, lblk, n)
 	if mp.SetIOUnwritten && flags&GetBlocksPreIO != 0 {
 		m.ioOrState(t, in, io)
 	}
@@ -123,10 +123,10 @@ func (m *model) ext4ExtHandleUnwrittenExtents(t *sim.Task, in *inode, lblk, n ui
 		if !isENOSPC(err) {
 			m.internal(t, fmt.Sprintf("ext4_split_convert_extents at block %d", lblk), err)
 		}
-		in.changed()
+		m.extentsChanged(in, lblk, n)
 		return mp, false
 	}
-	in.changed()
+	m.extentsChanged(in, lblk, n)
 	if mp.SetIOUnwritten {
 		m.ioOrState(t, in, io)
 	}
@@ -207,7 +207,7 @@ func (m *model) ext4Fallocate(t *sim.Task, in *inode, mode ext4.FallocMode, off,
 	if err := m.vol.Fallocate(in.ino, mode, off, length); err != nil && !isENOSPC(err) {
 		m.internal(t, fmt.Sprintf("fallocate %s [%d, %d)", mode, off, off+length), err)
 	}
-	in.changed()
+	m.extentsChangedBytes(in, off, length)
 	in.iDataSem.UpWrite(t)
 	if st, err := m.vol.Stat(in.ino); err == nil && int64(st.Size()) != in.iSize.Value() {
 		in.iSize.StoreAs(t, lblISizeWrite, int64(st.Size()))
@@ -245,7 +245,7 @@ func (m *model) ext4PunchHole(t *sim.Task, in *inode, off, length int64) {
 		if err := m.vol.PunchHole(in.ino, off, length); err != nil && !isENOSPC(err) {
 			m.internal(t, fmt.Sprintf("punch hole [%d, %d)", off, off+length), err)
 		}
-		in.changed()
+		m.extentsChangedBytes(in, off, length)
 	}
 	in.iDataSem.UpWrite(t)
 	m.journalStop(t)

@@ -3,12 +3,14 @@ package dio
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"ext4play/core/ext4"
 	"ext4play/core/fio"
 	"ext4play/core/sim"
+	"ext4play/core/trace"
 )
 
 // ErrBadInput is matched (errors.Is) by every error about a scenario,
@@ -115,6 +117,7 @@ func (m *model) newInode(ino uint32, name string, size int64) *inode {
 	in.dioWait = s.NewWaitQueue(name + ".i_dio_count==0")
 	in.unwrWait = s.NewWaitQueue(name + ".i_unwritten==0")
 	m.inodes = append(m.inodes, in)
+	m.noteInitialExtents(in)
 	return in
 }
 
@@ -226,6 +229,74 @@ func extentIndex(exts []ext4.ExtentInfo, lblk uint32) int {
 func (in *inode) changed() {
 	in.extsValid = false
 	in.extents.Set(in.extents.Value() + 1)
+}
+
+// extentsChanged is changed after a change to the extents of blocks
+// [lblk, lblk+n), the only blocks whose mapping a map, convert, fallocate
+// or punch can change. A recorded run notes their mapping now (EvExtent
+// events on the extent-tree counter), so the trace alone gives the file's
+// extent map at every step; explore, which records nothing, pays nothing.
+func (m *model) extentsChanged(in *inode, lblk, n uint32) {
+	in.changed()
+	if in.extents.Recording() {
+		m.noteExtents(in, lblk, n)
+	}
+}
+
+// extentsChangedBytes is extentsChanged for the blocks holding bytes
+// [off, off+length).
+func (m *model) extentsChangedBytes(in *inode, off, length int64) {
+	if length <= 0 || off < 0 {
+		in.changed()
+		return
+	}
+	first, end := off/m.bs, (off+length+m.bs-1)/m.bs
+	m.extentsChanged(in, uint32(min(first, 1<<32-1)), uint32(min(end-first, 1<<32-1-first)))
+}
+
+// noteExtents records how [lblk, lblk+n) of in is mapped, one EvExtent per
+// run, read through lookup-only MapBlocks calls (which change nothing).
+func (m *model) noteExtents(in *inode, lblk, n uint32) {
+	end := uint64(lblk) + uint64(n)
+	for b := uint64(lblk); b < end; {
+		want := uint32(min(end-b, 1<<31))
+		mp, err := m.vol.MapBlocks(in.ino, uint32(b), want, 0)
+		if err != nil || mp.Len == 0 {
+			// Nothing to say about the rest; the run's verdicts report
+			// core/ext4's errors.
+			return
+		}
+		st := trace.ExtHole
+		switch {
+		case mp.Flags&ext4.EXT4_MAP_UNWRITTEN != 0:
+			st = trace.ExtUnwritten
+		case mp.Flags&ext4.EXT4_MAP_MAPPED != 0:
+			st = trace.ExtWritten
+		}
+		in.extents.Note(trace.ExtentEvent(0, uint32(b), mp.Len, st, mp.PBlk))
+		b += uint64(mp.Len)
+	}
+}
+
+// noteInitialExtents records the extents a file already has when the
+// model opens it (a sample image's file), or a zero-length event for an
+// empty one, so the extent map knows the file from this step on.
+func (m *model) noteInitialExtents(in *inode) {
+	if !in.extents.Recording() {
+		return
+	}
+	in.extents.Note(trace.ExtentEvent(0, 0, 0, trace.ExtHole, 0))
+	exts, err := m.vol.Extents(in.ino)
+	if err != nil {
+		return
+	}
+	for _, e := range exts {
+		st := trace.ExtWritten
+		if e.Unwritten {
+			st = trace.ExtUnwritten
+		}
+		in.extents.Note(trace.ExtentEvent(0, e.LBlk, e.Len, st, e.PBlk))
+	}
 }
 
 // internal records an error from core/ext4 as a verdict: the model asked
@@ -462,4 +533,20 @@ func (m *model) compareFile(t *sim.Task, in *inode, off int64, want []byte) (equ
 		pos = runEnd
 	}
 	return equal, zero
+}
+
+// ExtentTreeLoc returns the location of inode ino's extent-tree counter in
+// a trace of this model (the var its EvExtent events are recorded on), or
+// -1 when the run never opened the inode.
+func ExtentTreeLoc(tr *trace.Trace, ino uint32) int32 {
+	prefix := fmt.Sprintf("inode %d (", ino)
+	for i, l := range tr.Locs {
+		if l.Kind != trace.LocVar || l.Name != "extent tree" || l.Parent < 0 || int(l.Parent) >= len(tr.Locs) {
+			continue
+		}
+		if strings.HasPrefix(tr.Locs[l.Parent].Name, prefix) {
+			return int32(i)
+		}
+	}
+	return -1
 }

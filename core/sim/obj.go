@@ -243,6 +243,26 @@ func (v *Var) Value() int64 { return v.val }
 // Set changes the value without a point (setup and checks only).
 func (v *Var) Set(x int64) { v.set(-1, x) }
 
+// Recording reports whether the run records a trace: work done only to
+// describe the run (Note) can be skipped otherwise.
+func (v *Var) Recording() bool { return v.s.rec != nil }
+
+// Note records e against the var's location in the current step, for the
+// running task (-1 outside any task): a model-defined detail of a change
+// the var stands for, e.g. the extents behind an extent tree's change
+// counter. It does nothing when the run is not recorded.
+func (v *Var) Note(e trace.Event) {
+	if v.s.rec == nil {
+		return
+	}
+	e.Loc = v.loc
+	e.Task = -1
+	if v.s.cur != nil {
+		e.Task = v.s.cur.id
+	}
+	v.s.emit(e)
+}
+
 func (v *Var) set(task int32, x int64) {
 	old := v.val
 	v.val = x

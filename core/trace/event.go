@@ -195,10 +195,16 @@ const (
 	// EvFlow: a causal link (submit_bio -> completion, queue_work -> work
 	// start); Arg = flow id, New = 0 at the cause, 1 at the effect.
 	EvFlow
+	// EvExtent: the file whose extent-tree counter is var Loc now maps
+	// logical blocks [lblk, lblk+n) as Arg (an ExtentState) from physical
+	// block New (0 for a hole); Old packs lblk and n (ExtentRange). The
+	// model records one after each change to a file's extent tree, so the
+	// trace alone gives the extent map at every step (ExtentIndex).
+	EvExtent
 	kindCount
 )
 
-var kindNames = [kindCount]string{"step", "spawn", "state", "enter", "exit", "acquire", "release", "wait", "obj-new", "obj-free", "var", "ref", "verdict", "flow"}
+var kindNames = [kindCount]string{"step", "spawn", "state", "enter", "exit", "acquire", "release", "wait", "obj-new", "obj-free", "var", "ref", "verdict", "flow", "extent"}
 
 func (k Kind) String() string {
 	if k < kindCount {
