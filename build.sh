@@ -84,11 +84,16 @@ cmd_build() {
 	# smaller, which keeps the first load under its 2 MB budget. The model
 	# (core/) and the standard library keep their inlining: explore speed
 	# is unchanged.
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" \
+	# -tags extcodec: the page links no xz or zstd codec; core/image hands
+	# those to the codec Web Worker (web/codec-worker.js running
+	# wasm/codec), fetched only when a compressed image is opened or saved.
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -tags extcodec \
 		-gcflags=all=-l -gcflags=std= -gcflags=ext4play/core/...= \
 		-o .cache/site/app.wasm ./wasm/app
-	local wasm js boot css
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o .cache/site/codec.wasm ./wasm/codec
+	local wasm codec js boot css
 	wasm=$(hashed .cache/site/app.wasm dist/assets)
+	codec=$(hashed .cache/site/codec.wasm dist/assets)
 	js=$(hashed "$WASM_EXEC_JS" dist/assets)
 	sed "s#app\.wasm#assets/$wasm#g" web/boot.js >.cache/site/boot.js
 	boot=$(hashed .cache/site/boot.js dist/assets)
@@ -102,7 +107,8 @@ cmd_build() {
 		[ -f "$f" ] || continue
 		case $(basename "$f") in index.html | boot.js | style.css) continue ;; esac
 		case $f in
-		*.js) sed -e "s#assets/wasm_exec\.js#assets/$js#g" -e "s#app\.wasm#assets/$wasm#g" "$f" >"dist/$(basename "$f")" ;;
+		*.js) sed -e "s#assets/wasm_exec\.js#assets/$js#g" -e "s#app\.wasm#assets/$wasm#g" \
+			-e "s#codec\.wasm#assets/$codec#g" "$f" >"dist/$(basename "$f")" ;;
 		*) cp "$f" dist/ ;;
 		esac
 	done
@@ -120,7 +126,7 @@ cmd_build() {
 		printf ']\n'
 	} >dist/images/index.json
 	go build -o "$BIN/ext4play" ./cmd/ext4play
-	say "dist/: $(du -sh dist | cut -f1); wasm $(stat -c %s .cache/site/app.wasm) bytes raw"
+	say "dist/: $(du -sh dist | cut -f1); wasm $(stat -c %s .cache/site/app.wasm) bytes raw, codec wasm $(stat -c %s .cache/site/codec.wasm)"
 }
 
 cmd_worker() {
@@ -208,8 +214,10 @@ cmd_test() {
 	say "go vet (host and js/wasm)"
 	go vet ./...
 	GOOS=js GOARCH=wasm go vet ./core/... ./wasm/...
+	GOOS=js GOARCH=wasm go vet -tags extcodec ./core/image ./wasm/app
 	say "go test (host)"
 	go test -count=1 ./...
+	go test -count=1 -tags extcodec ./core/image
 	say "go test (js/wasm under Node)"
 	GOOS=js GOARCH=wasm go test -count=1 -short -exec="$WASM_EXEC_NODE" ./core/... ./wasm/app
 	say "browser tests (playwright-core + Debian chromium)"

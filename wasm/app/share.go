@@ -147,15 +147,28 @@ func (c *Play) ExportImage() {
 		p.shareMsg = "image export failed: the run kept no image"
 		return
 	}
-	var b bytes.Buffer
 	// zstd: a 16 MiB image with a few written ranges is a few KiB; the
-	// Image tab, e2fsprogs' users (zstd -d) and the CLI all read it.
-	if err := r.Image.Save(&b, image.Zstd); err != nil {
-		p.shareMsg = "image export failed: " + err.Error()
-		return
-	}
-	downloadBytes(p.fileBase()+".img.zst", "application/zstd", b.Bytes())
-	p.shareMsg = fmt.Sprintf("Image saved (%d bytes): the ext4 image at the end of the run; e2fsck -fn it, or open it in the Image tab.", b.Len())
+	// Image tab, e2fsprogs' users (zstd -d) and the CLI all read it. The
+	// page's zstd runs in the codec worker (codec_js.go): wait for it in a
+	// goroutine, never on this event handler's.
+	name, env, img := p.fileBase()+".img.zst", p.env, r.Image
+	p.shareMsg = "compressing the image…"
+	go func() {
+		var b bytes.Buffer
+		err := img.Save(&b, image.Zstd)
+		if err == nil {
+			downloadBytes(name, "application/zstd", b.Bytes())
+		}
+		if env != nil {
+			env.Lock()
+			defer env.UnlockRender()
+		}
+		if err != nil {
+			p.shareMsg = "image export failed: " + err.Error()
+			return
+		}
+		p.shareMsg = fmt.Sprintf("Image saved (%d bytes): the ext4 image at the end of the run; e2fsck -fn it, or open it in the Image tab.", b.Len())
+	}()
 }
 
 // --- small template helpers ---
