@@ -98,6 +98,7 @@ type Result struct {
 	Trace       *trace.Trace  // with Options.Record
 	Image       *image.Device // the final image, with Options.KeepImage
 	Files       []File        // the workload's files in the image
+	BlockSize   int           // the file system's block size (extent maps are in blocks)
 	Sim         *sim.Result
 }
 
@@ -163,8 +164,9 @@ func (p *Prepared) EstSteps() int {
 }
 
 type baseImage struct {
-	dev   *image.Device
-	files []baseFile
+	dev       *image.Device
+	files     []baseFile
+	blockSize int
 }
 
 type baseFile struct {
@@ -243,7 +245,7 @@ func buildBase(sc *scenario.Scenario, w *fio.Workload, l fio.Limits) (*baseImage
 	if sample != nil && !vol.Superblock().HasIncompat(ext4.EXT4_FEATURE_INCOMPAT_EXTENTS) {
 		return nil, fmt.Errorf("image.sample %q: no extents feature; the DIO model needs extent-mapped files: %w", sc.Image.Sample, ErrBadInput)
 	}
-	b := &baseImage{dev: dev}
+	b := &baseImage{dev: dev, blockSize: int(vol.BlockSize())}
 	byPath := map[string]int{}
 	for _, op := range setup {
 		i, ok := byPath[op.File]
@@ -487,6 +489,7 @@ func (p *Prepared) Run(st sim.Strategy, opts Options) *Result {
 	for _, f := range p.base.files {
 		r.Files = append(r.Files, File{Name: f.name, Ino: f.ino})
 	}
+	r.BlockSize = p.base.blockSize
 	if opts.Fsck && vol != nil {
 		_ = vol.Flush()
 		rep, err := ext4.Inspect(vol.Device())

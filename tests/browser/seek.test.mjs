@@ -140,3 +140,35 @@ test('ArrowLeft and the step buttons move the counter and the panels together', 
 	checkSeek(await samples(page), 11);
 	assert.deepEqual(pageErrors, []);
 });
+
+test('deep in a 5,000-step run the extent map moves with the cursor in the same frame', { skip: !baseURL }, async () => {
+	// The extent map comes from the trace's extent events: before, runs
+	// past 600 steps showed "computed when the cursor rests" and drew the
+	// map in a second render after a replay.
+	await page.locator('[data-testid="example-select"]').selectOption('generic-300-dioread-nolock-jan-fix'); // clean: runs all ~5,000 steps
+	await page.waitForFunction(() => Number(document.querySelector('[data-testid="playground"]')?.getAttribute('data-max-step')) > 2000, null, { timeout });
+	const from = 2400;
+	await page.$eval('[data-testid="scrubber"]', (el, v) => {
+		el.value = String(v);
+		el.dispatchEvent(new Event('input', { bubbles: true }));
+		el.dispatchEvent(new Event('change', { bubbles: true }));
+	}, from);
+	await settle(page, from);
+	const ext = async () => page.locator('[data-testid="extent-file"]').count();
+	assert.ok(await ext() > 0, `the extent map is drawn at step ${from}`);
+	const mark = async () => page.$$eval('[data-testid="extent-file"]', (gs) => gs.map((g) => `${g.dataset.file}:${g.dataset.written}/${g.dataset.unwritten}/${g.dataset.holes}`).join(' '));
+	const before = await mark();
+	// Step on until the map changes (the run changes some file's extents
+	// every ~33 steps), checking every step lands whole in one frame.
+	let changedAt = 0;
+	for (let s = from + 1; s <= from + 150 && !changedAt; s++) {
+		await record(page);
+		await page.keyboard.press('ArrowRight');
+		checkSeek(await samples(page), s);
+		if ((await mark()) !== before) changedAt = s;
+	}
+	assert.ok(changedAt > 0, 'the extent map changed within 150 steps');
+	assert.ok(await page.locator('[data-testid="extent-panel"] rect.chg').count() > 0, `the blocks changed at step ${changedAt} are outlined`);
+	await page.locator('[data-testid="extent-panel"]').screenshot({ path: path.join(shots, 'seek-extent-deep.png') });
+	assert.deepEqual(pageErrors, []);
+});

@@ -75,7 +75,6 @@ type PlayState struct {
 	runSc                      *scenario.Scenario // the scenario as run (replay of res.Choices)
 	runScript                  string             // the §7 script the run followed, or ""
 	clampedFrom                int64              // the step limit the page lowered to pageStepsMax, or 0
-	extWant                    int                // the step whose extent map was asked for (long runs: extManual)
 	pendingFrag, pendingSample string             // a share link waiting for its sample image (Play.Init fetches it)
 	env                        vugu.EventEnv      // set by Play.Init: lets background fetches take the UI lock
 	istory                     []storyLine        // the last i_private stores before the verdict
@@ -99,11 +98,10 @@ type PlayState struct {
 
 	ex exploreUI
 
-	extc       extentCache
+	extx       extentIndex // the run's extent maps by step
 	sv         *stepView
 	creatorMap map[int32]string
 	ioix       *ioIndex // io_end ↔ dio, deferred work, each step's stack
-	extReady   bool     // the cursor rested: the extent map may be computed
 
 	verdictShownAt float64 // ms since navigation when a verdict first rendered (share timing)
 	gen            int     // bumped per run: the timeline rebuilds its layout
@@ -377,8 +375,7 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 	p.runTime = took
 	p.tl = buildTimeline(res.Trace)
 	p.stepTask = stepTasks(res.Trace)
-	p.extc = extentCache{}
-	p.extWant = 0
+	p.extx = newExtentIndex(res)
 	p.creatorMap = p.creators()
 	p.ioix = buildIOIndex(res.Trace)
 	p.istory = storyLines(res, 4)
@@ -394,7 +391,6 @@ func (p *PlayState) setResult(sc *scenario.Scenario, res *dio.Result, took time.
 		}
 	}
 	p.seek(openStep)
-	p.extReady = false // a new run paints first; its extent map follows at rest
 }
 
 // stepTasks maps each step to the task that executed it.
@@ -426,18 +422,9 @@ func (p *PlayState) seek(step int) {
 	step = max(0, min(step, p.maxStep()))
 	p.step = step
 	p.st = p.red.Seek(step, p.st)
-	// The extent map replays the run up to the step: at once while that
-	// is cheap (early steps), else once the cursor rests (play_js.go), so
-	// a seek never waits for a second render to show every panel.
-	p.extReady = !p.playing && step <= extentNowSteps
 	p.shareURL, p.shareMsg = "", ""
 	p.viewGen++
 }
-
-// extentNowSteps bounds the replay a seek pays at once for the extent
-// map (in the browser ~5 ms per 1000 steps, twice when the step changed
-// an extent tree).
-const extentNowSteps = 600
 
 // verdictSteps lists the steps of the run's verdicts.
 func (p *PlayState) verdictSteps() []int {

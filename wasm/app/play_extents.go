@@ -1,10 +1,10 @@
 package main
 
 // The file's extent map at the current step (written / unwritten / hole,
-// blocks that changed at this step highlighted). The trace does not hold
-// extents, so the run is replayed up to the step with the final image kept
-// (DIO_API.md) and read back through core/ext4; results are cached per
-// step and computed only while the cursor rests (play_js.go).
+// blocks that changed at this step outlined), rebuilt from the run's
+// EvExtent events (core/trace ExtentIndex): instant at every step, so it
+// follows playback and scrubbing like every other panel. core/dio checks
+// those events against the image of a replay stopped at each step.
 
 import (
 	"fmt"
@@ -16,7 +16,6 @@ import (
 
 	"ext4play/core/dio"
 	"ext4play/core/ext4"
-	"ext4play/core/sim"
 	"ext4play/core/trace"
 )
 
@@ -25,79 +24,43 @@ type fileExtents struct {
 	Ino     uint32
 	Blocks  uint32 // blocks shown (file size or last extent end)
 	Extents []ext4.ExtentInfo
-	Err     string
 }
 
-type extentCache struct {
-	prep  *dio.Prepared
-	steps map[int][]fileExtents
-	order []int
+// extentIndex indexes a run's extent events (setResult builds one per run).
+type extentIndex struct {
+	x    *trace.ExtentIndex
+	locs map[uint32]int32 // inode → its extent-tree counter in the trace
 }
 
-const extentCacheMax = 64
+func newExtentIndex(res *dio.Result) extentIndex {
+	ix := extentIndex{x: trace.NewExtentIndex(res.Trace), locs: map[uint32]int32{}}
+	for _, f := range res.Files {
+		ix.locs[f.Ino] = dio.ExtentTreeLoc(res.Trace, f.Ino)
+	}
+	return ix
+}
 
-// extentsAt replays the run to step and reads every workload file's extents.
+// extentsAt is every workload file's extent map after step.
 func (p *PlayState) extentsAt(step int) []fileExtents {
-	if p.res == nil || p.runSc == nil {
+	if p.res == nil || p.extx.x == nil {
 		return nil
 	}
-	c := &p.extc
-	if c.steps == nil {
-		c.steps = map[int][]fileExtents{}
-	}
-	if fx, ok := c.steps[step]; ok {
-		return fx
-	}
-	if c.prep == nil {
-		pr, err := dio.Prepare(p.runSc)
-		if err != nil {
-			return []fileExtents{{Err: err.Error()}}
-		}
-		c.prep = pr
-	}
+	bs := int64(p.res.BlockSize)
 	var fx []fileExtents
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				fx = []fileExtents{{Err: fmt.Sprintf("replay to step %d failed: %v", step, r)}}
-			}
-		}()
-		r := c.prep.Run(sim.Replay(p.res.Schedule), dio.Options{KeepImage: true, StepsMax: max(step, 1)})
-		if r.Image == nil {
-			fx = []fileExtents{{Err: "the replay kept no image"}}
-			return
+	for _, f := range p.res.Files {
+		loc, ok := p.extx.locs[f.Ino]
+		if !ok || loc < 0 || !p.extx.x.Known(loc, step) {
+			continue // the run had not opened the file yet
 		}
-		vol, err := ext4.OpenVolume(r.Image)
-		if err != nil {
-			fx = []fileExtents{{Err: err.Error()}}
-			return
+		e := fileExtents{Name: f.Name, Ino: f.Ino}
+		for _, s := range p.extx.x.At(loc, step) {
+			e.Extents = append(e.Extents, ext4.ExtentInfo{LBlk: s.LBlk, Len: s.Len, PBlk: s.PBlk, Unwritten: s.State == trace.ExtUnwritten})
+			e.Blocks = max(e.Blocks, uint32(min(s.End(), 1<<32-1)))
 		}
-		bs := vol.BlockSize()
-		files := r.Files
-		if len(files) == 0 {
-			files = p.res.Files
+		if sz := p.fileSizeAt(f.Name, step); sz > 0 && bs > 0 {
+			e.Blocks = max(e.Blocks, uint32(min((sz+bs-1)/bs, 1<<32-1)))
 		}
-		for _, f := range files {
-			e := fileExtents{Name: f.Name, Ino: f.Ino}
-			ext, err := vol.Extents(f.Ino)
-			if err != nil {
-				e.Err = err.Error()
-			}
-			e.Extents = ext
-			for _, x := range ext {
-				e.Blocks = max(e.Blocks, x.LBlk+x.Len)
-			}
-			if sz := p.fileSizeAt(f.Name, step); sz > 0 && bs > 0 {
-				e.Blocks = max(e.Blocks, uint32((sz+int64(bs)-1)/int64(bs)))
-			}
-			fx = append(fx, e)
-		}
-	}()
-	c.steps[step] = fx
-	c.order = append(c.order, step)
-	if len(c.order) > extentCacheMax {
-		delete(c.steps, c.order[0])
-		c.order = c.order[1:]
+		fx = append(fx, e)
 	}
 	return fx
 }
@@ -147,16 +110,9 @@ func (p *PlayState) extentSVG() vugu.HTML {
 	if p.res == nil {
 		return ""
 	}
-	if p.extManual() {
-		return vugu.HTML(fmt.Sprintf(`<div class="dim pad" data-testid="extent-manual">A long run: the map at step %d replays %s steps of the model on this thread.</div>`, p.step, thousands(uint64(p.step))))
-	}
-	if !p.extReady {
-		return vugu.HTML(`<div class="dim pad">computed when the cursor rests…</div>`)
-	}
 	cur := p.extentsAt(p.step)
-	// The previous step's map shows what changed. Only steps that change
-	// an inode's extent tree (its change counter in the trace) can change
-	// the map, so the extra replay is paid only there, in long runs too.
+	// The previous step's map shows what changed; only steps that change
+	// an inode's extent tree (its change counter in the trace) can.
 	var prev []fileExtents
 	if p.step > 1 && p.extentTreeChanged(p.step) {
 		prev = p.extentsAt(p.step - 1)
@@ -168,14 +124,10 @@ func (p *PlayState) extentSVG() vugu.HTML {
 	esc := html.EscapeString
 	for i, f := range cur {
 		y := i * rowH
-		if f.Err != "" {
-			fmt.Fprintf(&b, `<text x="4" y="%d" class="t-bad">%s</text>`, y+14, esc(f.Err))
-			continue
-		}
 		kinds := blockKinds(f)
 		var before []byte
 		for _, pf := range prev {
-			if pf.Ino == f.Ino && pf.Err == "" {
+			if pf.Ino == f.Ino {
 				before = blockKinds(pf)
 			}
 		}
@@ -234,24 +186,4 @@ func (p *PlayState) extentTreeChanged(step int) bool {
 		}
 	}
 	return false
-}
-
-// extAutoSteps is the longest run whose extent map follows the cursor by
-// itself; each map replays the run up to its step (one more where the
-// tree changed), which for longer runs blocks the page for too long.
-const extAutoSteps = 10_000
-
-// extManual says the map at the cursor waits for a click.
-func (p *PlayState) extManual() bool {
-	if p.res == nil || p.maxStep() <= extAutoSteps || p.extWant == p.step {
-		return false
-	}
-	_, cached := p.extc.steps[p.step]
-	return !cached
-}
-
-// ShowExtents computes the extent map at the cursor of a long run.
-func (c *Play) ShowExtents() {
-	c.S.extWant = c.S.step
-	c.S.extReady = true
 }

@@ -99,8 +99,7 @@ func playLoop(env vugu.EventEnv, root *Root) {
 	})
 	sjs.Global().Call("requestAnimationFrame", raf)
 	tl := newTLCanvas()
-	var last, acc, moved, rendered float64
-	lastStep, lastGen := -1, -1
+	var last, acc, rendered float64
 	for {
 		select {
 		case t := <-frames:
@@ -118,14 +117,6 @@ func playLoop(env vugu.EventEnv, root *Root) {
 				acc = 0
 			}
 			last = t
-			if p.step != lastStep || p.gen != lastGen {
-				lastStep, lastGen, moved = p.step, p.gen, t
-			}
-			// The extent map replays the run: only once the cursor rests.
-			if !p.playing && !p.extReady && p.res != nil && t-moved > 150 {
-				p.extReady = true
-				render = true
-			}
 			tl.frame(p, root.Tab == "playground")
 			// While playing, the canvas and the step counter move every
 			// frame; the panels (a full vugu render, tens of ms) catch up

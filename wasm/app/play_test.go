@@ -270,9 +270,8 @@ func dioRace(t *testing.T, k scenario.Kernel) *scenario.Scenario {
 
 func TestExtentsAtStep(t *testing.T) {
 	p := seedRun(t)
-	p.extReady = true
 	fx := p.extentsAt(p.maxStep())
-	if len(fx) == 0 || fx[0].Err != "" {
+	if len(fx) == 0 {
 		t.Fatalf("extents at the end: %+v", fx)
 	}
 	unwritten := 0
@@ -478,14 +477,14 @@ func TestFullSizeExample(t *testing.T) {
 	if p.res.Verdict != "sleep-in-atomic" || p.maxStep() > fullStepsMax {
 		t.Errorf("full size in the page: %s after %d steps", p.res.Verdict, p.maxStep())
 	}
-	// Its extent map waits for a click: each map replays ~30,000 steps.
-	p.extReady = true
-	if !p.extManual() || !strings.Contains(string(p.extentSVG()), `data-testid="extent-manual"`) {
-		t.Error("the long run's extent map is computed without being asked")
-	}
-	(&Play{S: p}).ShowExtents()
-	if p.extManual() || !strings.Contains(string(p.extentSVG()), `data-file="racer"`) {
-		t.Error("asking for the extent map did not draw it")
+	// Its extent map is drawn at once at every step, from the trace: at the
+	// verdict, and a thousand steps earlier.
+	for _, step := range []int{p.maxStep(), p.maxStep() - 1000} {
+		p.seek(step)
+		svg := string(p.extentSVG())
+		if !strings.Contains(svg, `data-file="racer"`) || strings.Contains(svg, `data-written="0"`) {
+			t.Errorf("step %d: the full-size run's extent map is missing or empty", step)
+		}
 	}
 	if !strings.Contains(p.nativeNote(), "50,000 steps") {
 		t.Errorf("note %q", p.nativeNote())
@@ -579,7 +578,6 @@ func TestExtentChangesFollowTheTrace(t *testing.T) {
 		if err := p.run(-1); err != nil {
 			t.Fatal(err)
 		}
-		p.extReady = true
 		changes := 0
 		prev := blockKinds(p.extentsAt(0)[0])
 		for s := 1; s <= p.maxStep(); s++ {
@@ -591,7 +589,6 @@ func TestExtentChangesFollowTheTrace(t *testing.T) {
 			if differs {
 				changes++
 				p.seek(s)
-				p.extReady = true
 				if !strings.Contains(string(p.extentSVG()), `class="ex chg"`) {
 					t.Errorf("%s step %d: changed blocks not outlined", key, s)
 				}
