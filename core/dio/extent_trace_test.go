@@ -1,6 +1,8 @@
 package dio
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 
 	"ext4play/core/ext4"
@@ -125,4 +127,45 @@ func TestExtentTraceMatchesImage(t *testing.T) {
 		}
 	}
 	t.Logf("%d (step, file) maps compared", compared)
+}
+
+// TestExtentEventsInChromeExport: the Perfetto/Chrome export shows each
+// extent change as an instant on the task that made it; in R1 on
+// v4.5-rc3, L's allocation leaves its 16 blocks unwritten.
+func TestExtentEventsInChromeExport(t *testing.T) {
+	p := raceOn(t, scenario.KernelV45rc3)
+	r, err := RunScript(p, "R1", Options{Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.Trace.WriteChrome(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		TraceEvents []struct {
+			Name, Cat, Ph string
+			Args          map[string]any
+		} `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	unwritten := false
+	n := 0
+	for _, e := range doc.TraceEvents {
+		if e.Cat != "extent" {
+			continue
+		}
+		n++
+		if e.Ph != "i" || e.Args["file"] != "inode 12 (race)" {
+			t.Fatalf("extent event %+v", e)
+		}
+		if e.Args["state"] == "unwritten" && e.Args["len"] == float64(16) {
+			unwritten = true
+		}
+	}
+	if n == 0 || !unwritten {
+		t.Fatalf("%d extent events, L's unwritten 16 blocks among them: %v", n, unwritten)
+	}
 }

@@ -171,6 +171,25 @@ func (t *Trace) Chrome() *ChromeFile {
 				delete(waits, e.Task)
 				out = append(out, ChromeEvent{Name: "wait", Cat: "wait", Ph: "e", Ts: ts, Pid: pid, Tid: tid, ID: fmt.Sprint(id)})
 			}
+		case EvExtent:
+			// An instant on the task that changed the file's extent tree:
+			// which blocks, and how they are mapped now.
+			lblk, n := ExtentRange(e)
+			if !ok || n == 0 {
+				continue
+			}
+			st := ExtentState(e.Arg)
+			file := t.FullName(e.Loc)
+			if e.Loc >= 0 && int(e.Loc) < len(t.Locs) {
+				if par := t.Locs[e.Loc].Parent; par >= 0 && int(par) < len(t.Locs) {
+					file = t.Locs[par].Name // "inode 12 (race)"
+				}
+			}
+			args := map[string]any{"file": file, "lblk": lblk, "len": n, "state": st.String()}
+			if st != ExtHole {
+				args["pblk"] = e.New
+			}
+			out = append(out, ChromeEvent{Name: fmt.Sprintf("extent [%d, %d) %s", lblk, uint64(lblk)+uint64(n), st), Cat: "extent", Ph: "i", S: "t", Ts: ts, Pid: pid, Tid: tid, Args: args})
 		case EvVerdict:
 			v := map[string]any{}
 			name := "verdict"
