@@ -49,6 +49,9 @@ const (
 	markFlag
 	markPtr
 	markVerdict
+	markExtWritten   // blocks of a file became written (allocated or converted)
+	markExtUnwritten // blocks became unwritten (preallocated, or a DIO's pending conversion)
+	markExtHole      // blocks were punched out
 )
 
 type tlMark struct {
@@ -219,6 +222,18 @@ func buildTimeline(tr *trace.Trace) *tlModel {
 			} else if l.Name == "flag" && l.Parent >= 0 && tr.Locs[l.Parent].Class == "io_end" {
 				m.Marks = append(m.Marks, tlMark{Lane: lane, Step: e.Step, Kind: markFlag})
 			}
+		case trace.EvExtent:
+			if _, n := trace.ExtentRange(&e); n == 0 || lane < 0 {
+				continue // a file's first snapshot, or outside any task
+			}
+			k := uint8(markExtHole)
+			switch trace.ExtentState(e.Arg) {
+			case trace.ExtWritten:
+				k = markExtWritten
+			case trace.ExtUnwritten:
+				k = markExtUnwritten
+			}
+			m.Marks = append(m.Marks, tlMark{Lane: lane, Step: e.Step, Kind: k})
 		case trace.EvVerdict:
 			m.Verdicts = append(m.Verdicts, e.Step)
 			m.Marks = append(m.Marks, tlMark{Lane: lane, Step: e.Step, Kind: markVerdict})
