@@ -846,3 +846,47 @@ func TestDioNameFindsWhatTheRegexpWould(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineExtentTicks: the timeline marks where a task changed a
+// file's mapping. In R1 on v4.5-rc3 L leaves its range unwritten and the
+// conversion panics in hard IRQ, so nothing converts to written after L's
+// allocation; on jan-fix a kworker converts it.
+func TestTimelineExtentTicks(t *testing.T) {
+	ticks := func(p *PlayState) (byLane map[string][]uint8) {
+		byLane = map[string][]uint8{}
+		for _, mk := range p.tl.Marks {
+			if mk.Kind >= markExtWritten && mk.Lane >= 0 {
+				l := p.tl.Lanes[mk.Lane].Label
+				byLane[l] = append(byLane[l], mk.Kind)
+			}
+		}
+		return byLane
+	}
+	p := seedRun(t)
+	got := ticks(p)
+	if k := got["setup-a.0"]; len(k) == 0 || k[0] != markExtWritten {
+		t.Errorf("setup-a writes range A: ticks %v", k)
+	}
+	if k := got["L.0"]; len(k) == 0 || k[len(k)-1] != markExtUnwritten {
+		t.Errorf("L allocates range B unwritten: ticks %v", k)
+	}
+	for lane, k := range got {
+		if strings.HasPrefix(lane, "hardirq") || strings.HasPrefix(lane, "kworker") {
+			t.Errorf("v4.5-rc3 R1: nothing converts in %s, yet ticks %v", lane, k)
+		}
+	}
+	j := newPlayState()
+	j.loadExample("race-r1-jan-fix")
+	if err := j.run(-1); err != nil {
+		t.Fatal(err)
+	}
+	converted := false
+	for lane, k := range ticks(j) {
+		if strings.HasPrefix(lane, "kworker") && slices.Contains(k, markExtWritten) {
+			converted = true
+		}
+	}
+	if !converted {
+		t.Errorf("jan-fix R1: no conversion to written in a kworker lane: %v", ticks(j))
+	}
+}
