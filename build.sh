@@ -215,6 +215,11 @@ cmd_test() {
 	go vet ./...
 	GOOS=js GOARCH=wasm go vet ./core/... ./wasm/...
 	GOOS=js GOARCH=wasm go vet -tags extcodec ./core/image ./wasm/app
+	# The page's xz and zstd belong to the codec worker (-tags extcodec).
+	if GOOS=js GOARCH=wasm go list -deps -tags extcodec ./wasm/app | grep -E '^github\.com/(klauspost/compress|ulikunitz/xz)'; then
+		echo "the page's wasm links the codecs above; they belong in wasm/codec"
+		exit 1
+	fi
 	say "go test (host)"
 	go test -count=1 ./...
 	go test -count=1 -tags extcodec ./core/image

@@ -3,7 +3,7 @@
 package main
 
 // The page's xz and zstd codecs run in a Web Worker: the page's wasm is
-// built with -tags extcodec and links neither (1.7 MB raw, 270 KB brotli
+// built with -tags extcodec and links neither (1.6 MB raw, 250 KB brotli
 // less on every first load); core/image hands those formats to the
 // ExternalCodec installed here, which starts web/codec-worker.js (its own
 // wasm, wasm/codec) on first use and keeps it for later ones. Devices
