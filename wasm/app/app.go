@@ -272,6 +272,7 @@ func (c *Root) startInspector() {
 		return
 	}
 	c.inspectorStarted = true
+	prewarmCodec()
 	go c.start(c.env)
 }
 

@@ -18,5 +18,6 @@ func inputFile(e vugu.DOMEvent) blob        { return nil }
 func droppedFile(e vugu.DOMEvent) blob      { return nil }
 func markFirstRender()                      {}
 func afterFirstPaint()                      {}
+func prewarmCodec()                         {}
 func mark(name string)                      {}
 func scrollSelectedIntoView()               {}

@@ -30,7 +30,19 @@ import (
 // the largest image the page exports takes about a minute.
 const codecTimeout = 10 * time.Minute
 
-func init() { image.SetExternalCodec(&codecWorker{}) }
+var theCodec = &codecWorker{}
+
+func init() { image.SetExternalCodec(theCodec) }
+
+// prewarmCodec starts the codec worker ahead of its first request (the
+// inspector's default sample is zstd): its wasm then compiles while the
+// sample list and the sample are fetched. A failure here is reported by
+// the first request.
+func prewarmCodec() {
+	theCodec.mu.Lock()
+	defer theCodec.mu.Unlock()
+	_ = theCodec.start()
+}
 
 // codecReply is the worker's answer to one request.
 type codecReply struct {
