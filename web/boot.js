@@ -63,6 +63,17 @@
 		document.body.classList.remove('dragging');
 	});
 
+	// Pointing at the Image tab or the playground's image menu starts the
+	// codec worker (xz/zstd: the bundled samples are zstd) before the
+	// click, in plain JS so hovering costs no Go render.
+	document.addEventListener('pointerover', function (e) {
+		const t = e.target;
+		if (window.ext4playPrewarmCodec && t && t.closest &&
+			t.closest('[data-tab="image"], [data-testid="image-select"]')) {
+			window.ext4playPrewarmCodec();
+		}
+	}, { passive: true });
+
 	const go = new Go();
 	const started = performance.now();
 	function run(result) {

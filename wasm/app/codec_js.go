@@ -32,7 +32,14 @@ const codecTimeout = 10 * time.Minute
 
 var theCodec = &codecWorker{}
 
-func init() { image.SetExternalCodec(theCodec) }
+func init() {
+	image.SetExternalCodec(theCodec)
+	// For boot.js's hover listener; a no-op once the worker runs.
+	sjs.Global().Set("ext4playPrewarmCodec", sjs.FuncOf(func(sjs.Value, []sjs.Value) any {
+		prewarmCodec()
+		return nil
+	}))
+}
 
 // prewarmCodec starts the codec worker ahead of its first request (the
 // inspector's default sample is zstd): its wasm then compiles while the
