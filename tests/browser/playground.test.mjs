@@ -578,6 +578,32 @@ test('the code view compares the run\'s kernel with another at the decision poin
 	await page.waitForSelector('[data-testid="variant-diff"][data-open="false"]', { timeout });
 });
 
+test('"Inspect this step" opens the image after the cursor\'s step in the Image tab, with the extents the map showed', { skip: !baseURL }, async () => {
+	await page.locator('[data-testid="tab-playground"]').click();
+	await pickExample(page, seed);
+	await page.waitForSelector('[data-testid="playground"][data-verdict="sleep-in-atomic"]', { timeout });
+	const step = await attr(page, 'data-step');
+	const file = page.locator('[data-testid="extent-file"][data-file="race"]');
+	const unwritten = Number(await file.getAttribute('data-unwritten'));
+	assert.ok(unwritten > 0, 'the map shows L\'s unwritten range');
+	await page.locator('[data-testid="inspect-step"]').click();
+	await page.waitForSelector(`[data-testid="app"][data-state="ready"][data-image$="-step-${step}.img"]`, { timeout });
+	assert.match(await page.locator('.st-note').first().textContent(), new RegExp(`the playground's run after step ${step}`));
+	const row = page.locator('[data-testid="tree"] .trow[data-path="/race"]').first();
+	const ino = await row.getAttribute('data-ino');
+	await row.click();
+	await page.waitForSelector(`[data-testid="inode-detail"][data-ino="${ino}"]`, { timeout });
+	const ext = await page.$$eval('[data-testid="extents"] tr[data-kind="leaf"]', (rows) => rows.map((r) => ({
+		length: Number(r.querySelector('[data-col="length"]').textContent.trim()),
+		unwritten: r.getAttribute('data-unwritten') === 'true',
+	})));
+	assert.equal(ext.filter((x) => x.unwritten).reduce((a, x) => a + x.length, 0), unwritten, `unwritten blocks on disk after step ${step}: ${JSON.stringify(ext)}`);
+	await shot(page, 'playground-inspect-step.png');
+	// The playground keeps its run and cursor.
+	await page.locator('[data-testid="tab-playground"]').click();
+	await page.waitForSelector(`[data-testid="playground"][data-step="${step}"]`, { timeout });
+});
+
 test('no uncaught page errors', { skip: !baseURL }, () => {
 	assert.deepEqual(pageErrors.filter((e) => !/Failed to load resource/.test(e)), []);
 });

@@ -74,7 +74,8 @@ type Root struct {
 // opened is an image successfully read by core/ext4.
 type opened struct {
 	Name     string
-	Source   string // "sample", "file", "drop" or "new"
+	Source   string // "sample", "file", "drop", "new" or "run" (a playground step)
+	Step     int    // for "run": the step the image is taken after
 	InBytes  int    // bytes as fetched or picked (possibly compressed)
 	DevBytes int64  // decompressed device size
 	LoadTime time.Duration

@@ -77,6 +77,7 @@ type PlayState struct {
 	clampedFrom                int64              // the step limit the page lowered to pageStepsMax, or 0
 	pendingFrag, pendingSample string             // a share link waiting for its sample image (Play.Init fetches it)
 	env                        vugu.EventEnv      // set by Play.Init: lets background fetches take the UI lock
+	root                       *Root              // set by playStart: Play opens images in the Image tab
 	istory                     []storyLine        // the last i_private stores before the verdict
 	askedSc                    *scenario.Scenario // the run's scenario before that (its own scheduler)
 	diffOther                  scenario.Kernel    // the variant the code view compares with ("": the default)

@@ -31,6 +31,7 @@ var (
 // starts its loop. A #s= or #play fragment opens the playground tab.
 func playStart(env vugu.EventEnv, root *Root) {
 	playState = newPlayState()
+	playState.root = root
 	hash := sjs.Global().Get("location").Get("hash").String()
 	switch {
 	case strings.HasPrefix(hash, "#s=") || strings.HasPrefix(hash, "#s/"):

@@ -137,6 +137,9 @@ func (c *Root) summary() string {
 
 // loadNote says where the image came from and how long it took.
 func (c *Root) loadNote() string {
+	if c.img.Source == "run" {
+		return fmt.Sprintf("the playground's run after step %d · replayed and read in %d ms", c.img.Step, c.img.LoadTime.Milliseconds())
+	}
 	if c.img.Source == "new" {
 		return fmt.Sprintf("made here by mkfs · %s in %d ms", humanBytes(uint64(c.img.DevBytes)), c.img.LoadTime.Milliseconds())
 	}
