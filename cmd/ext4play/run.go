@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"ext4play/core/dio"
+	"ext4play/core/image"
 	"ext4play/core/scenario"
+	"ext4play/core/trace"
 )
 
 func init() {
@@ -120,6 +122,63 @@ type runJSON struct {
 	Violations []dio.Violation `json:"violations"`
 	Steps      int             `json:"steps"`
 	Choices    string          `json:"choices"`
+	Extents    []extentChange  `json:"extent_changes,omitempty"` // with --extents
+}
+
+// extentChange is one EvExtent event of the trace, for --extents.
+type extentChange struct {
+	Step  int    `json:"step"`
+	Task  string `json:"task"`
+	File  string `json:"file"`
+	LBlk  uint64 `json:"lblk"`
+	Len   uint32 `json:"len"`
+	State string `json:"state"`
+	PBlk  uint64 `json:"pblk"`
+}
+
+// extentChanges lists the run's extent changes in order; a file's
+// zero-length first event (the model opening it) is left out.
+func extentChanges(tr *trace.Trace) []extentChange {
+	var out []extentChange
+	for i := range tr.Events {
+		e := &tr.Events[i]
+		if e.Kind != trace.EvExtent {
+			continue
+		}
+		lblk, n := trace.ExtentRange(e)
+		if n == 0 {
+			continue
+		}
+		c := extentChange{Step: int(e.Step), Task: "-", File: tr.FullName(e.Loc), LBlk: uint64(lblk), Len: n,
+			State: trace.ExtentState(e.Arg).String(), PBlk: uint64(e.New)}
+		if l := tr.Locs[e.Loc]; l.Parent >= 0 && int(l.Parent) < len(tr.Locs) {
+			c.File = tr.Locs[l.Parent].Name
+		}
+		if e.Task >= 0 && int(e.Task) < len(tr.Tasks) {
+			c.Task = tr.Tasks[e.Task].Name
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// imageAfter is the image as it is after step of run r: the same
+// scenario run again, stopped there (runs are deterministic, so this is
+// r's prefix).
+func imageAfter(sc *scenario.Scenario, opts dio.Options, r *dio.Result, step int) (*image.Device, error) {
+	if step > r.Steps {
+		return nil, fmt.Errorf("--image-at %d: the run has %d steps", step, r.Steps)
+	}
+	opts.KeepImage, opts.Record, opts.Fsck, opts.Progress = true, false, false, nil
+	opts.StepsMax = max(step, 1)
+	again, err := dio.Run(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	if again.Image == nil {
+		return nil, fmt.Errorf("--image-at %d: the run kept no image", step)
+	}
+	return again.Image, nil
 }
 
 func cmdRun(args []string) int {
@@ -139,10 +198,12 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	stepsMax := fs.Int("steps", 0, "step limit (0: the scenario's)")
 	progress := fs.Bool("progress", false, "print the step count and elapsed time every 2^20 steps to stderr")
 	noChoices := fs.Bool("no-choices", false, "keep no choice list (long runs: a random or pct run is reproduced by its scenario and seed); choices prints empty")
+	extents := fs.Bool("extents", false, "list every change to a file's extent map: step, task, file, blocks, new state")
+	imageAt := fs.Int("image-at", -1, "with --image-out: save the image as it is after this step instead of at the end")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run here (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the run here (go tool pprof)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ext4play run SCENARIO [--kernel V] [--mount dioread_nolock|none] [--seed N] [--strategy random|pct|dfs] [--fio JOBFILE] [--json] [--trace OUT.json] [--image-out OUT] [--continue]")
+		fmt.Fprintln(stderr, "usage: ext4play run SCENARIO [--kernel V] [--mount dioread_nolock|none] [--seed N] [--strategy random|pct|dfs] [--fio JOBFILE] [--json] [--trace OUT.json] [--extents] [--image-out OUT [--image-at STEP]] [--continue]")
 		fs.PrintDefaults()
 	}
 	sc, err := scenarioArg(fs, args, &o)
@@ -165,7 +226,11 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
-	opts := dio.Options{Continue: *cont, Record: *traceOut != "", KeepImage: *imageOut != "", Fsck: *fsck, StepsMax: *stepsMax,
+	if *imageAt >= 0 && *imageOut == "" {
+		fmt.Fprintln(stderr, "ext4play run: --image-at needs --image-out (where to save the image)")
+		return 2
+	}
+	opts := dio.Options{Continue: *cont, Record: *traceOut != "" || *extents, KeepImage: *imageOut != "" && *imageAt < 0, Fsck: *fsck, StepsMax: *stepsMax,
 		NoSchedule: *noChoices}
 	if *progress {
 		start := time.Now()
@@ -193,15 +258,29 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *imageOut != "" {
-		if err := r.Image.SaveFile(*imageOut); err != nil {
+		img := r.Image
+		if *imageAt >= 0 {
+			if img, err = imageAfter(sc, opts, r, *imageAt); err != nil {
+				fmt.Fprintln(stderr, "ext4play run:", err)
+				return 2
+			}
+		}
+		if err := img.SaveFile(*imageOut); err != nil {
 			fmt.Fprintln(stderr, "ext4play run:", err)
 			return 2
 		}
 	}
+	var changes []extentChange
+	if *extents {
+		changes = extentChanges(r.Trace)
+	}
 	if *asJSON {
-		out := runJSON{Verdict: r.Verdict, Violations: r.Violations, Steps: r.Steps, Choices: r.Choices}
+		out := runJSON{Verdict: r.Verdict, Violations: r.Violations, Steps: r.Steps, Choices: r.Choices, Extents: changes}
 		if out.Violations == nil {
 			out.Violations = []dio.Violation{}
+		}
+		if *extents && out.Extents == nil {
+			out.Extents = []extentChange{}
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -221,6 +300,16 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 			}
 			for _, l := range strings.Split(strings.TrimRight(v.Message, "\n"), "\n") {
 				fmt.Fprintf(stdout, "  %s\n", l)
+			}
+		}
+		if *extents {
+			fmt.Fprintf(stdout, "\nextent changes (%d):\n", len(changes))
+			for _, c := range changes {
+				at := ""
+				if c.State != trace.ExtHole.String() {
+					at = fmt.Sprintf(" at %d", c.PBlk)
+				}
+				fmt.Fprintf(stdout, "  step %-6d %-24s %s [%d, %d) %s%s\n", c.Step, c.Task, c.File, c.LBlk, c.LBlk+uint64(c.Len), c.State, at)
 			}
 		}
 		if *noChoices {

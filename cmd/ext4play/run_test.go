@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"ext4play/core/ext4"
+	"ext4play/core/image"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,5 +153,99 @@ func TestExploreAndShare(t *testing.T) {
 	sc, err = scenario.Decode(strings.TrimSpace(out.String())[strings.Index(out.String(), "#s=")+3:])
 	if err != nil || sc.Step == nil || sc.Scheduler.Choices == "" {
 		t.Fatalf("share --failing: %v", err)
+	}
+}
+
+// TestRunExtentsAndImageAt: --extents lists the run's extent changes (text
+// and JSON), and --image-at saves the image as it is after a step: right
+// after a change to unwritten, the on-disk tree holds that unwritten range
+// and the step before does not; both images pass e2fsck -fn.
+func TestRunExtentsAndImageAt(t *testing.T) {
+	var out, errb bytes.Buffer
+	runMain([]string{"generic-300-dioread-nolock", "--extents", "--json"}, &out, &errb)
+	var got struct {
+		Steps   int `json:"steps"`
+		Extents []struct {
+			Step  int    `json:"step"`
+			Task  string `json:"task"`
+			File  string `json:"file"`
+			LBlk  uint32 `json:"lblk"`
+			Len   uint32 `json:"len"`
+			State string `json:"state"`
+		} `json:"extent_changes"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("run --extents --json: %v\n%s%s", err, out.String(), errb.String())
+	}
+	unwritten := -1
+	for i, c := range got.Extents {
+		if i > 0 && c.Step < got.Extents[i-1].Step {
+			t.Fatalf("extent changes out of order at %d: %+v", i, c)
+		}
+		if c.State == "unwritten" && unwritten < 0 && c.Step > 1 {
+			unwritten = i
+		}
+	}
+	if len(got.Extents) == 0 || unwritten < 0 {
+		t.Fatalf("no change to unwritten among %d extent changes", len(got.Extents))
+	}
+	c := got.Extents[unwritten]
+	out.Reset()
+	runMain([]string{"generic-300-dioread-nolock", "--extents"}, &out, &errb)
+	if !strings.Contains(out.String(), "extent changes (") || !strings.Contains(out.String(), fmt.Sprintf("[%d, %d) unwritten", c.LBlk, c.LBlk+c.Len)) {
+		t.Fatalf("text --extents lacks the change %+v:\n%s", c, out.String())
+	}
+
+	e2fsck, lookErr := exec.LookPath("e2fsck")
+	ino, err := strconv.Atoi(strings.Fields(strings.TrimPrefix(c.File, "inode "))[0])
+	if err != nil {
+		t.Fatalf("file %q: %v", c.File, err)
+	}
+	dir := t.TempDir()
+	unwrittenAt := func(step int) bool {
+		p := filepath.Join(dir, fmt.Sprintf("at-%d.img", step))
+		errb.Reset()
+		if code := runMain([]string{"generic-300-dioread-nolock", "--image-out", p, "--image-at", strconv.Itoa(step)}, io.Discard, &errb); code == 2 {
+			t.Fatalf("--image-at %d: %s", step, errb.String())
+		}
+		if lookErr == nil {
+			if o, err := exec.Command(e2fsck, "-fn", p).CombinedOutput(); err != nil {
+				t.Errorf("step %d: e2fsck -fn: %v\n%s", step, err, o)
+			}
+		}
+		dev, err := image.LoadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vol, err := ext4.OpenVolume(dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exts, err := vol.Extents(uint32(ino))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exts {
+			if e.Unwritten && e.LBlk <= c.LBlk && c.LBlk+c.Len <= e.LBlk+e.Len {
+				return true
+			}
+		}
+		return false
+	}
+	if !unwrittenAt(c.Step) {
+		t.Errorf("after step %d the image does not hold %s [%d, %d) unwritten", c.Step, c.File, c.LBlk, c.LBlk+c.Len)
+	}
+	if unwrittenAt(c.Step - 1) {
+		t.Errorf("already after step %d the image holds %s [%d, %d) unwritten", c.Step-1, c.File, c.LBlk, c.LBlk+c.Len)
+	}
+
+	for _, bad := range [][]string{
+		{"generic-300-dioread-nolock", "--image-at", "5"},
+		{"generic-300-dioread-nolock", "--image-out", filepath.Join(dir, "x.img"), "--image-at", strconv.Itoa(got.Steps + 1)},
+	} {
+		errb.Reset()
+		if code := runMain(bad, io.Discard, &errb); code != 2 || !strings.Contains(errb.String(), "--image-at") {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errb.String())
+		}
 	}
 }
