@@ -90,6 +90,110 @@ func (p *PlayState) fileSizeAt(name string, step int) int64 {
 	return size
 }
 
+// kindRun is blocks [s, e) of one kind: 0 hole, 1 written, 2 unwritten.
+type kindRun struct {
+	s, e uint32
+	k    byte
+}
+
+// kindRuns covers the file's blocks [0, f.Blocks) with runs of one kind,
+// adjacent runs of the same kind merged: the strip the panel draws, in
+// time proportional to the extents, not the blocks (a full-size file has
+// 130,000 blocks and is drawn on every render while scrubbing).
+func kindRuns(f fileExtents) []kindRun {
+	var out []kindRun
+	add := func(s, e uint32, k byte) {
+		if e <= s {
+			return
+		}
+		if n := len(out); n > 0 && out[n-1].k == k && out[n-1].e == s {
+			out[n-1].e = e
+			return
+		}
+		out = append(out, kindRun{s, e, k})
+	}
+	at := uint32(0)
+	for _, x := range f.Extents {
+		s, e := x.LBlk, min(x.LBlk+x.Len, f.Blocks)
+		if s >= f.Blocks {
+			break
+		}
+		add(at, s, 0)
+		k := byte(1)
+		if x.Unwritten {
+			k = 2
+		}
+		add(max(s, at), e, k)
+		at = max(at, e)
+	}
+	add(at, f.Blocks, 0)
+	return out
+}
+
+// pixelRuns bins runs over blocks [0, blocks) into w pixel columns when
+// there are more blocks than pixels: a column is unwritten if any of its
+// blocks is (the state the panel is about must not vanish below a
+// pixel), else written or hole by majority. The result is runs of
+// columns, so a 130,000-block file is at most w rectangles, not one per
+// extent.
+func pixelRuns(runs []kindRun, blocks uint32, w int) []kindRun {
+	var counts [3]uint64
+	var out []kindRun
+	r := 0
+	for c := 0; c < w; c++ {
+		lo := uint64(blocks) * uint64(c) / uint64(w)
+		hi := uint64(blocks) * uint64(c+1) / uint64(w)
+		counts = [3]uint64{}
+		for r < len(runs) && uint64(runs[r].e) <= lo {
+			r++
+		}
+		for i := r; i < len(runs) && uint64(runs[i].s) < hi; i++ {
+			counts[runs[i].k] += min(uint64(runs[i].e), hi) - max(uint64(runs[i].s), lo)
+		}
+		k := byte(0)
+		switch {
+		case counts[2] > 0:
+			k = 2
+		case counts[1] >= counts[0] && counts[1] > 0:
+			k = 1
+		}
+		if n := len(out); n > 0 && out[n-1].k == k {
+			out[n-1].e++
+		} else {
+			out = append(out, kindRun{s: uint32(c), e: uint32(c + 1), k: k})
+		}
+	}
+	return out
+}
+
+// changedRuns returns the blocks of cur whose kind differs from prev's,
+// or that lie past prev's end (the file grew), as runs (k unused).
+func changedRuns(cur, prev []kindRun) []kindRun {
+	var out []kindRun
+	j := 0
+	for _, c := range cur {
+		for s := c.s; s < c.e; {
+			for j < len(prev) && prev[j].e <= s {
+				j++
+			}
+			e, differs := c.e, true
+			if j < len(prev) && prev[j].s <= s {
+				e = min(c.e, prev[j].e)
+				differs = prev[j].k != c.k
+			}
+			if differs {
+				if n := len(out); n > 0 && out[n-1].e == s {
+					out[n-1].e = e
+				} else {
+					out = append(out, kindRun{s: s, e: e})
+				}
+			}
+			s = e
+		}
+	}
+	return out
+}
+
 // blockKind is 0 hole, 1 written, 2 unwritten for each block.
 func blockKinds(f fileExtents) []byte {
 	out := make([]byte, f.Blocks)
@@ -124,50 +228,39 @@ func (p *PlayState) extentSVG() vugu.HTML {
 	esc := html.EscapeString
 	for i, f := range cur {
 		y := i * rowH
-		kinds := blockKinds(f)
-		var before []byte
+		runs := kindRuns(f)
+		var chg []kindRun
 		for _, pf := range prev {
 			if pf.Ino == f.Ino {
-				before = blockKinds(pf)
+				chg = changedRuns(runs, kindRuns(pf))
 			}
 		}
-		nw, nu, nh := 0, 0, 0
-		for _, k := range kinds {
-			switch k {
-			case 0:
-				nh++
-			case 1:
-				nw++
-			case 2:
-				nu++
-			}
+		var n [3]uint64 // blocks per kind: hole, written, unwritten
+		for _, r := range runs {
+			n[r.k] += uint64(r.e - r.s)
 		}
-		changed := 0
-		for j, k := range kinds {
-			if before != nil && (j >= len(before) || before[j] != k) {
-				changed++
-			}
+		changed := uint64(0)
+		for _, r := range chg {
+			changed += uint64(r.e - r.s)
 		}
-		fmt.Fprintf(&b, `<g data-testid="extent-file" data-file="%s" data-written="%d" data-unwritten="%d" data-holes="%d" data-changed="%d">`, esc(f.Name), nw, nu, nh, changed)
-		sum := fmt.Sprintf("%d blocks · %d written · %d unwritten · %d hole", f.Blocks, nw, nu, nh)
+		fmt.Fprintf(&b, `<g data-testid="extent-file" data-file="%s" data-written="%d" data-unwritten="%d" data-holes="%d" data-changed="%d">`, esc(f.Name), n[1], n[2], n[0], changed)
+		sum := fmt.Sprintf("%d blocks · %d written · %d unwritten · %d hole", f.Blocks, n[1], n[2], n[0])
 		// The name gets what the right-aligned summary leaves of the row.
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="t-h"><title>%s</title>%s</text><text x="%d" y="%d" class="t-r">%s</text>`,
 			labelW, y+11, esc(f.Name), esc(abbrev(f.Name, max(6, 64-len([]rune(sum))))), w-2, y+11, esc(sum))
 		if f.Blocks > 0 {
 			bw := float64(w) / float64(f.Blocks)
-			// runs of equal kind → one rect each
-			for s := 0; s < len(kinds); {
-				e := s
-				for e < len(kinds) && kinds[e] == kinds[s] {
-					e++
-				}
-				fmt.Fprintf(&b, `<rect class="ex k%d" x="%.2f" y="%d" width="%.2f" height="14"/>`, kinds[s], float64(s)*bw, y+16, float64(e-s)*bw)
-				s = e
+			strip := runs
+			if f.Blocks > w {
+				strip = pixelRuns(runs, f.Blocks, w)
+				bw = 1
 			}
-			for j, k := range kinds {
-				if before != nil && (j >= len(before) || before[j] != k) {
-					fmt.Fprintf(&b, `<rect class="ex chg" x="%.2f" y="%d" width="%.2f" height="18"/>`, float64(j)*bw, y+14, max(bw, 2))
-				}
+			for _, r := range strip {
+				fmt.Fprintf(&b, `<rect class="ex k%d" x="%.2f" y="%d" width="%.2f" height="14"/>`, r.k, float64(r.s)*bw, y+16, float64(r.e-r.s)*bw)
+			}
+			bw = float64(w) / float64(f.Blocks)
+			for _, r := range chg {
+				fmt.Fprintf(&b, `<rect class="ex chg" x="%.2f" y="%d" width="%.2f" height="18"/>`, float64(r.s)*bw, y+14, max(float64(r.e-r.s)*bw, 2))
 			}
 		}
 		b.WriteString(`</g>`)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"ext4play/core/ext4"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -945,6 +946,86 @@ func TestImageAtStep(t *testing.T) {
 			if string(got) != string(want) {
 				t.Errorf("step %d file %s: on disk %v, extent map %v", step, f.Name, got, want)
 			}
+		}
+	}
+}
+
+// BenchmarkExtentSVGFullSize: the extent map panel of the full-size job
+// (two files of 130,000 blocks) at a step where it changed, as every
+// render while scrubbing builds it.
+func BenchmarkExtentSVGFullSize(b *testing.B) {
+	p := newPlayState()
+	p.loadExample(fullJob)
+	if err := p.run(-1); err != nil {
+		b.Fatal(err)
+	}
+	step := p.maxStep()
+	for s := p.maxStep(); s > 0; s-- {
+		if p.extentTreeChanged(s) {
+			step = s
+			break
+		}
+	}
+	p.seek(step)
+	for b.Loop() {
+		_ = p.extentSVG()
+	}
+}
+
+// TestKindRunsMatchBlocks: the extent strip's runs and changed ranges,
+// computed per extent, equal the per-block computation (blockKinds) on
+// random maps, including files that grow and extents past the file's end.
+func TestKindRunsMatchBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := func() fileExtents {
+		f := fileExtents{Blocks: uint32(rng.IntN(60))}
+		at := uint32(0)
+		for at < 70 && rng.IntN(5) != 0 {
+			at += uint32(rng.IntN(6))
+			n := uint32(1 + rng.IntN(8))
+			f.Extents = append(f.Extents, ext4.ExtentInfo{LBlk: at, Len: n, Unwritten: rng.IntN(2) == 0})
+			at += n
+		}
+		return f
+	}
+	expand := func(runs []kindRun, n uint32) []byte {
+		out := make([]byte, n)
+		for i := range out {
+			out[i] = 9
+		}
+		for _, r := range runs {
+			for b := r.s; b < r.e; b++ {
+				out[b] = r.k
+			}
+		}
+		return out
+	}
+	for round := range 2000 {
+		cur, prev := random(), random()
+		runs := kindRuns(cur)
+		if got, want := expand(runs, cur.Blocks), blockKinds(cur); string(got) != string(want) {
+			t.Fatalf("round %d: runs %v give %v, blocks %v", round, runs, got, want)
+		}
+		for i := 1; i < len(runs); i++ {
+			if runs[i].k == runs[i-1].k || runs[i].s != runs[i-1].e {
+				t.Fatalf("round %d: runs not merged or not contiguous: %v", round, runs)
+			}
+		}
+		kc, kp := blockKinds(cur), blockKinds(prev)
+		want := make([]byte, cur.Blocks)
+		for j := range want {
+			if j >= len(kp) || kp[j] != kc[j] {
+				want[j] = 1
+			}
+		}
+		got := make([]byte, cur.Blocks)
+		for _, r := range changedRuns(runs, kindRuns(prev)) {
+			for b := r.s; b < r.e; b++ {
+				got[b] = 1
+			}
+		}
+		if string(got) != string(want) {
+			t.Fatalf("round %d: changed %v, want %v", round, got, want)
 		}
 	}
 }
