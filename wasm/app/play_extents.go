@@ -132,8 +132,9 @@ func kindRuns(f fileExtents) []kindRun {
 
 // pixelRuns bins runs over blocks [0, blocks) into w pixel columns when
 // there are more blocks than pixels: a column is unwritten if any of its
-// blocks is (the state the panel is about must not vanish below a
-// pixel), else written or hole by majority. The result is runs of
+// blocks is, else written if any is, else a hole — a strip shows where
+// data and unwritten ranges are, the counts beside it how much (a
+// mostly-sparse file would otherwise draw as all holes). The result is runs of
 // columns, so a 130,000-block file is at most w rectangles, not one per
 // extent.
 func pixelRuns(runs []kindRun, blocks uint32, w int) []kindRun {
@@ -154,7 +155,7 @@ func pixelRuns(runs []kindRun, blocks uint32, w int) []kindRun {
 		switch {
 		case counts[2] > 0:
 			k = 2
-		case counts[1] >= counts[0] && counts[1] > 0:
+		case counts[1] > 0:
 			k = 1
 		}
 		if n := len(out); n > 0 && out[n-1].k == k {
