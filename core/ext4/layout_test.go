@@ -190,15 +190,7 @@ func TestCrc(t *testing.T) {
 // against binary.Encode/Decode: every field sits at its on-disk offset with
 // no padding, and random superblocks encode to the same bytes both ways.
 func TestSuperblockLayout(t *testing.T) {
-	typ := reflect.TypeOf(Superblock{})
-	off := uintptr(0)
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		if f.Offset != off {
-			t.Fatalf("field %s at offset 0x%x, on disk 0x%x: the struct has padding", f.Name, f.Offset, off)
-		}
-		off += f.Type.Size()
-	}
+	checkNoPadding(t, reflect.TypeOf(Superblock{}))
 	if !hostLittleEndian {
 		t.Skip("big-endian host: Encode/Decode use encoding/binary")
 	}
@@ -233,15 +225,7 @@ func TestSuperblockLayout(t *testing.T) {
 // journal superblock against binary.Encode/Decode (big-endian): the struct
 // has no padding, and random superblocks agree both ways.
 func TestJournalSuperblockLayout(t *testing.T) {
-	typ := reflect.TypeOf(JournalSuperblock{})
-	off := uintptr(0)
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		if f.Offset != off {
-			t.Fatalf("field %s at offset 0x%x, on disk 0x%x: the struct has padding", f.Name, f.Offset, off)
-		}
-		off += f.Type.Size()
-	}
+	checkNoPadding(t, reflect.TypeOf(JournalSuperblock{}))
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 200 {
 		var raw [JournalSuperblockSize]byte
@@ -271,5 +255,19 @@ func TestJournalSuperblockLayout(t *testing.T) {
 		if !bytes.Equal(got, want) || !bytes.Equal(got, raw[:]) {
 			t.Fatalf("Encode differs from binary.Encode")
 		}
+	}
+}
+
+// checkNoPadding fails unless every field of the struct type starts where
+// the previous one ends: its memory is then its on-disk layout.
+func checkNoPadding(t *testing.T, typ reflect.Type) {
+	t.Helper()
+	off := uintptr(0)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Offset != off {
+			t.Fatalf("%s.%s at offset 0x%x, on disk 0x%x: the struct has padding", typ.Name(), f.Name, f.Offset, off)
+		}
+		off += f.Type.Size()
 	}
 }

@@ -236,19 +236,34 @@ func TestFileDeviceWindows(t *testing.T) {
 // pieces that never cross a chunk, and refuses ranges past the end.
 func TestView(t *testing.T) {
 	d, flat := randomDevice(3)
-	r := rand.New(rand.NewPCG(3, 4))
+	checkView(t, d, flat, rand.New(rand.NewPCG(3, 4)), int64(len(flat)), func(off, n, pos int64, b []byte) {
+		if len(b) > ChunkSize {
+			t.Fatalf("View(%d, %d): piece of %d bytes", off, n, len(b))
+		}
+		if pos/ChunkSize != (pos+int64(len(b))-1)/ChunkSize {
+			t.Fatalf("View(%d, %d): piece at %d of %d bytes crosses a chunk", off, n, pos, len(b))
+		}
+	})
+}
+
+// checkView compares what v.View lends over 300 random ranges of at most
+// nMax bytes with flat (piece, when set, checks each piece lent at pos),
+// and checks that ranges past the end are refused without calling fn.
+func checkView(t *testing.T, v interface {
+	View(off, n int64, fn func([]byte)) error
+}, flat []byte, r *rand.Rand, nMax int64, piece func(off, n, pos int64, b []byte)) {
+	t.Helper()
 	size := int64(len(flat))
 	for range 300 {
 		off := r.Int64N(size + 1)
-		n := r.Int64N(size - off + 1)
+		n := r.Int64N(min(size-off, nMax) + 1)
 		var got []byte
-		err := d.View(off, n, func(b []byte) {
-			if len(b) == 0 || len(b) > ChunkSize {
-				t.Fatalf("View(%d, %d): piece of %d bytes", off, n, len(b))
+		err := v.View(off, n, func(b []byte) {
+			if len(b) == 0 {
+				t.Fatalf("View(%d, %d): empty piece", off, n)
 			}
-			pos := off + int64(len(got))
-			if pos/ChunkSize != (pos+int64(len(b))-1)/ChunkSize {
-				t.Fatalf("View(%d, %d): piece at %d of %d bytes crosses a chunk", off, n, pos, len(b))
+			if piece != nil {
+				piece(off, n, off+int64(len(got)), b)
 			}
 			got = append(got, b...)
 		})
@@ -256,12 +271,12 @@ func TestView(t *testing.T) {
 			t.Fatalf("View(%d, %d): %v", off, n, err)
 		}
 		if !bytes.Equal(got, flat[off:off+n]) {
-			t.Fatalf("View(%d, %d) differs from the data written", off, n)
+			t.Fatalf("View(%d, %d) differs from the data", off, n)
 		}
 	}
 	for _, c := range []struct{ off, n int64 }{{-1, 1}, {size, 1}, {size - 10, 11}, {0, -1}, {size + 1, 0}} {
 		called := false
-		if err := d.View(c.off, c.n, func([]byte) { called = true }); !errors.Is(err, ErrOutOfRange) || called {
+		if err := v.View(c.off, c.n, func([]byte) { called = true }); !errors.Is(err, ErrOutOfRange) || called {
 			t.Errorf("View(%d, %d): err %v, fn called %v; want ErrOutOfRange and no call", c.off, c.n, err, called)
 		}
 	}

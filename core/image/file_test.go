@@ -31,31 +31,7 @@ func openRaw(t *testing.T, flat []byte) (*FileDevice, string) {
 func TestFileDeviceView(t *testing.T) {
 	_, flat := randomDevice(5)
 	fd, _ := openRaw(t, flat)
-	r := rand.New(rand.NewPCG(5, 6))
-	size := int64(len(flat))
-	for range 300 {
-		off := r.Int64N(size + 1)
-		n := r.Int64N(min(size-off, 700<<10) + 1)
-		var got []byte
-		err := fd.View(off, n, func(b []byte) {
-			if len(b) == 0 {
-				t.Fatalf("View(%d, %d): empty piece", off, n)
-			}
-			got = append(got, b...)
-		})
-		if err != nil {
-			t.Fatalf("View(%d, %d): %v", off, n, err)
-		}
-		if !bytes.Equal(got, flat[off:off+n]) {
-			t.Fatalf("View(%d, %d) differs from the file", off, n)
-		}
-	}
-	for _, c := range []struct{ off, n int64 }{{-1, 1}, {size, 1}, {size - 10, 11}, {0, -1}, {size + 1, 0}} {
-		called := false
-		if err := fd.View(c.off, c.n, func([]byte) { called = true }); !errors.Is(err, ErrOutOfRange) || called {
-			t.Errorf("View(%d, %d): err %v, fn called %v; want ErrOutOfRange and no call", c.off, c.n, err, called)
-		}
-	}
+	checkView(t, fd, flat, rand.New(rand.NewPCG(5, 6)), 700<<10, nil)
 }
 
 // TestFileDeviceReadAtEdges checks reads that end at, cross and start past

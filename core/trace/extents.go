@@ -199,13 +199,3 @@ func (x *ExtentIndex) At(loc int32, step int) ExtentMap {
 	}
 	return m
 }
-
-// ChangedAt reports whether file loc's map has events at step.
-func (x *ExtentIndex) ChangedAt(loc int32, step int) bool {
-	f := x.files[loc]
-	if f == nil {
-		return false
-	}
-	i := sort.Search(len(f.steps), func(i int) bool { return int(f.steps[i]) >= step })
-	return i < len(f.steps) && int(f.steps[i]) == step
-}

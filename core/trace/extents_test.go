@@ -56,7 +56,7 @@ func TestExtentMapSet(t *testing.T) {
 
 // TestExtentIndex: At answers from checkpoints exactly what applying every
 // event from the start gives, at every step, for a file with many events
-// (several checkpoints); Known and ChangedAt follow the events' steps;
+// (several checkpoints); Known follows the events' steps;
 // damaged events change nothing.
 func TestExtentIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -84,14 +84,12 @@ func TestExtentIndex(t *testing.T) {
 	var m ExtentMap
 	next := 0
 	for step := 0; step <= 200; step++ {
-		changed := false
 		for next < len(tr.Events) && int(tr.Events[next].Step) <= step {
 			e := &tr.Events[next]
 			if e.Kind == EvExtent && ExtentState(e.Arg) < extentStateCount {
 				lblk, n := ExtentRange(e)
 				m = m.set(lblk, n, ExtentState(e.Arg), uint64(e.New))
 			}
-			changed = changed || e.Kind == EvExtent
 			next++
 		}
 		got := x.At(loc, step)
@@ -103,14 +101,11 @@ func TestExtentIndex(t *testing.T) {
 				t.Fatalf("step %d: %v, want %v", step, got, m)
 			}
 		}
-		if x.ChangedAt(loc, step) != changed {
-			t.Fatalf("step %d: ChangedAt %v, want %v", step, !changed, changed)
-		}
 		if x.Known(loc, step) != (step >= 3) {
 			t.Fatalf("step %d: Known wrong", step)
 		}
 	}
-	if x.At(99, 200) != nil || x.Known(99, 200) || x.ChangedAt(99, 3) {
+	if x.At(99, 200) != nil || x.Known(99, 200) {
 		t.Fatal("an unknown file has a map")
 	}
 }

@@ -195,21 +195,6 @@ func changedRuns(cur, prev []kindRun) []kindRun {
 	return out
 }
 
-// blockKind is 0 hole, 1 written, 2 unwritten for each block.
-func blockKinds(f fileExtents) []byte {
-	out := make([]byte, f.Blocks)
-	for _, x := range f.Extents {
-		k := byte(1)
-		if x.Unwritten {
-			k = 2
-		}
-		for b := x.LBlk; b < x.LBlk+x.Len && b < f.Blocks; b++ {
-			out[b] = k
-		}
-	}
-	return out
-}
-
 // extentSVG draws each file as a strip of blocks, changed ones outlined.
 func (p *PlayState) extentSVG() vugu.HTML {
 	if p.res == nil {

@@ -1029,3 +1029,19 @@ func TestKindRunsMatchBlocks(t *testing.T) {
 		}
 	}
 }
+
+// blockKinds is the per-block oracle of the extent strip: 0 hole,
+// 1 written, 2 unwritten for each block.
+func blockKinds(f fileExtents) []byte {
+	out := make([]byte, f.Blocks)
+	for _, x := range f.Extents {
+		k := byte(1)
+		if x.Unwritten {
+			k = 2
+		}
+		for b := x.LBlk; b < x.LBlk+x.Len && b < f.Blocks; b++ {
+			out[b] = k
+		}
+	}
+	return out
+}

@@ -13,10 +13,8 @@ import (
 
 	"github.com/vugu/vugu"
 
-	"ext4play/core/dio"
 	"ext4play/core/image"
 	"ext4play/core/scenario"
-	"ext4play/core/sim"
 )
 
 // shareLink returns the URL of the current run at the current step.
@@ -137,21 +135,16 @@ func (c *Play) ExportImage() {
 	if p.res == nil || p.runSc == nil {
 		return
 	}
-	pr, err := dio.Prepare(p.runSc)
+	dev, err := p.imageAtStep(p.maxStep())
 	if err != nil {
 		p.shareMsg = "image export failed: " + err.Error()
-		return
-	}
-	r := pr.Run(sim.Replay(p.res.Schedule), dio.Options{KeepImage: true})
-	if r.Image == nil {
-		p.shareMsg = "image export failed: the run kept no image"
 		return
 	}
 	// zstd: a 16 MiB image with a few written ranges is a few KiB; the
 	// Image tab, e2fsprogs' users (zstd -d) and the CLI all read it. The
 	// page's zstd runs in the codec worker (codec_js.go): wait for it in a
 	// goroutine, never on this event handler's.
-	name, env, img := p.fileBase()+".img.zst", p.env, r.Image
+	name, env, img := p.fileBase()+".img.zst", p.env, dev
 	p.shareMsg = "compressing the image…"
 	go func() {
 		var b bytes.Buffer
